@@ -7,7 +7,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecordError {
     /// Fewer bytes than the 61-byte header, or fewer than `batchLength` announces.
-    #[error("record batch at offset {base_offset} is truncated: need {needed} bytes, have {available}")]
+    #[error(
+        "record batch at offset {base_offset} is truncated: need {needed} bytes, have {available}"
+    )]
     Truncated {
         /// Base offset read from the header, or -1 when even that was not readable.
         base_offset: i64,
@@ -33,7 +35,9 @@ pub enum RecordError {
         batch_length: i32,
     },
     /// The CRC-32C stored in the header does not match the bytes.
-    #[error("record batch at offset {base_offset} is corrupt: stored crc {stored:#010x}, computed {computed:#010x}")]
+    #[error(
+        "record batch at offset {base_offset} is corrupt: stored crc {stored:#010x}, computed {computed:#010x}"
+    )]
     CrcMismatch {
         /// Base offset from the header.
         base_offset: i64,
@@ -71,7 +75,9 @@ pub enum RecordError {
         reason: String,
     },
     /// Decompressed output exceeded the cap (a decompression bomb or an oversized batch).
-    #[error("record batch at offset {base_offset}: decompressed size exceeds the cap of {cap} bytes")]
+    #[error(
+        "record batch at offset {base_offset}: decompressed size exceeds the cap of {cap} bytes"
+    )]
     DecompressedTooLarge {
         /// Base offset from the header.
         base_offset: i64,
@@ -79,7 +85,9 @@ pub enum RecordError {
         cap: usize,
     },
     /// A record inside the batch is malformed.
-    #[error("record batch at offset {base_offset}, record {record_index}: invalid {field}: {reason}")]
+    #[error(
+        "record batch at offset {base_offset}, record {record_index}: invalid {field}: {reason}"
+    )]
     InvalidRecord {
         /// Base offset from the header.
         base_offset: i64,

@@ -205,10 +205,20 @@ impl<'a> BatchHeader<'a> {
     /// Views the header at the start of `bytes`. Fails if fewer than 61 bytes are given.
     pub fn new(bytes: &'a [u8]) -> Result<Self, RecordError> {
         if bytes.len() < HEADER_BYTES {
-            let base_offset = if bytes.len() >= 8 { be_i64(bytes, 0) } else { -1 };
-            return Err(RecordError::Truncated { base_offset, needed: HEADER_BYTES, available: bytes.len() });
+            let base_offset = if bytes.len() >= 8 {
+                be_i64(bytes, 0)
+            } else {
+                -1
+            };
+            return Err(RecordError::Truncated {
+                base_offset,
+                needed: HEADER_BYTES,
+                available: bytes.len(),
+            });
         }
-        Ok(Self { bytes: &bytes[..HEADER_BYTES] })
+        Ok(Self {
+            bytes: &bytes[..HEADER_BYTES],
+        })
     }
 
     /// The raw 61 header bytes.
@@ -288,14 +298,26 @@ impl<'a> BatchHeader<'a> {
         let header = Self::new(batch)?;
         let base_offset = header.base_offset();
         if header.magic() != MAGIC_V2 {
-            return Err(RecordError::UnsupportedMagic { base_offset, magic: header.magic() });
+            return Err(RecordError::UnsupportedMagic {
+                base_offset,
+                magic: header.magic(),
+            });
         }
         let batch_length = header.batch_length();
-        if batch_length < (HEADER_BYTES - LOG_OVERHEAD_BYTES) as i32 || header.total_size() > max_batch_bytes {
-            return Err(RecordError::InvalidBatchLength { base_offset, batch_length });
+        if batch_length < (HEADER_BYTES - LOG_OVERHEAD_BYTES) as i32
+            || header.total_size() > max_batch_bytes
+        {
+            return Err(RecordError::InvalidBatchLength {
+                base_offset,
+                batch_length,
+            });
         }
         if batch.len() < header.total_size() {
-            return Err(RecordError::Truncated { base_offset, needed: header.total_size(), available: batch.len() });
+            return Err(RecordError::Truncated {
+                base_offset,
+                needed: header.total_size(),
+                available: batch.len(),
+            });
         }
         let record_count = header.record_count();
         let last_offset_delta = header.last_offset_delta();
@@ -318,7 +340,10 @@ impl<'a> BatchHeader<'a> {
         }
         let attributes = header.attributes();
         if attributes.compression().is_none() {
-            return Err(RecordError::UnknownCompression { base_offset, codec: attributes.compression_id() });
+            return Err(RecordError::UnknownCompression {
+                base_offset,
+                codec: attributes.compression_id(),
+            });
         }
         header.validate_crc(&batch[..header.total_size()])?;
         Ok(header)
@@ -329,7 +354,11 @@ impl<'a> BatchHeader<'a> {
         let computed = compute_crc(batch);
         let stored = self.crc();
         if computed != stored {
-            return Err(RecordError::CrcMismatch { base_offset: self.base_offset(), stored, computed });
+            return Err(RecordError::CrcMismatch {
+                base_offset: self.base_offset(),
+                stored,
+                computed,
+            });
         }
         Ok(())
     }
@@ -342,12 +371,14 @@ pub fn compute_crc(batch: &[u8]) -> u32 {
 
 /// Rewrites baseOffset in place. Outside the CRC'd range, so the CRC stays valid.
 pub fn set_base_offset(batch: &mut [u8], base_offset: i64) {
-    batch[offsets::BASE_OFFSET..offsets::BASE_OFFSET + 8].copy_from_slice(&base_offset.to_be_bytes());
+    batch[offsets::BASE_OFFSET..offsets::BASE_OFFSET + 8]
+        .copy_from_slice(&base_offset.to_be_bytes());
 }
 
 /// Rewrites partitionLeaderEpoch in place. Outside the CRC'd range, so the CRC stays valid.
 pub fn set_partition_leader_epoch(batch: &mut [u8], epoch: i32) {
-    batch[offsets::PARTITION_LEADER_EPOCH..offsets::PARTITION_LEADER_EPOCH + 4].copy_from_slice(&epoch.to_be_bytes());
+    batch[offsets::PARTITION_LEADER_EPOCH..offsets::PARTITION_LEADER_EPOCH + 4]
+        .copy_from_slice(&epoch.to_be_bytes());
 }
 
 /// Rewrites the CRC field from the current bytes (for batches whose CRC'd range changed,
