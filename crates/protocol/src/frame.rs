@@ -1,0 +1,106 @@
+//! Length-prefixed framing: `int32 size` then `size` bytes (Kafka protocol guide, "Common
+//! Request and Response Structure": `RequestOrResponse => Size (RequestMessage | ResponseMessage)`).
+
+use bytes::{Buf, Bytes, BytesMut};
+
+/// Bytes of the size prefix in front of every frame.
+pub const SIZE_PREFIX_BYTES: usize = 4;
+
+/// Kafka's default `socket.request.max.bytes` (100 MiB): the largest request frame a broker
+/// accepts (`SocketServerConfigs.SOCKET_REQUEST_MAX_BYTES_DEFAULT`).
+pub const REQUEST_FRAME_BYTES_MAX_DEFAULT: usize = 104_857_600;
+
+/// Why a frame cannot be read. Either way the connection is unusable and must be closed, like
+/// Kafka's `InvalidReceiveException` in `NetworkReceive.readFrom`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// The size prefix is negative.
+    #[error("invalid frame size {size}: negative")]
+    NegativeSize {
+        /// The size prefix as read.
+        size: i32,
+    },
+    /// The size prefix exceeds the configured cap.
+    #[error("invalid frame size {size}: larger than socket.request.max.bytes {max}")]
+    TooLarge {
+        /// The size prefix as read.
+        size: usize,
+        /// The configured cap.
+        max: usize,
+    },
+}
+
+/// Takes one complete frame body (without the prefix) off the front of `buf`, if one is there.
+///
+/// Returns `Ok(None)` when more bytes are needed. The size prefix is checked against
+/// `frame_bytes_max` as soon as its 4 bytes arrive, before any body is buffered, so an
+/// oversized announcement never makes us allocate.
+pub fn decode_frame(
+    buf: &mut BytesMut,
+    frame_bytes_max: usize,
+) -> Result<Option<Bytes>, FrameError> {
+    let Some(size) = peek_frame_size(buf, frame_bytes_max)? else {
+        return Ok(None);
+    };
+    if buf.len() < SIZE_PREFIX_BYTES + size {
+        buf.reserve(SIZE_PREFIX_BYTES + size - buf.len());
+        return Ok(None);
+    }
+    buf.advance(SIZE_PREFIX_BYTES);
+    Ok(Some(buf.split_to(size).freeze()))
+}
+
+/// Reads and checks the size prefix without consuming anything.
+pub fn peek_frame_size(buf: &[u8], frame_bytes_max: usize) -> Result<Option<usize>, FrameError> {
+    if buf.len() < SIZE_PREFIX_BYTES {
+        return Ok(None);
+    }
+    let size = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
+    if size < 0 {
+        return Err(FrameError::NegativeSize { size });
+    }
+    let size = size as usize;
+    if size > frame_bytes_max {
+        return Err(FrameError::TooLarge {
+            size,
+            max: frame_bytes_max,
+        });
+    }
+    Ok(Some(size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_prefix_and_body_wait_for_more_bytes() {
+        let mut buf = BytesMut::from(&[0u8, 0, 0][..]);
+        assert_eq!(decode_frame(&mut buf, 100), Ok(None));
+        buf.extend_from_slice(&[3, 1, 2]);
+        assert_eq!(decode_frame(&mut buf, 100), Ok(None));
+        buf.extend_from_slice(&[3, 0, 0]);
+        let frame = decode_frame(&mut buf, 100).ok().flatten();
+        assert_eq!(frame.as_deref(), Some(&[1u8, 2, 3][..]));
+        // The next frame's first two bytes stay buffered.
+        assert_eq!(&buf[..], &[0, 0]);
+    }
+
+    #[test]
+    fn oversized_prefix_is_rejected_before_the_body_arrives() {
+        // Kafka NetworkReceive: "Invalid receive (size = ... larger than ...)".
+        let mut buf = BytesMut::from(&101i32.to_be_bytes()[..]);
+        assert_eq!(
+            decode_frame(&mut buf, 100),
+            Err(FrameError::TooLarge {
+                size: 101,
+                max: 100
+            })
+        );
+        let mut buf = BytesMut::from(&(-1i32).to_be_bytes()[..]);
+        assert_eq!(
+            decode_frame(&mut buf, 100),
+            Err(FrameError::NegativeSize { size: -1 })
+        );
+    }
+}
