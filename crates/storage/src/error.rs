@@ -1,0 +1,109 @@
+//! Typed storage errors.
+//!
+//! What an error means for the caller's state:
+//! - [`StorageError::Record`], [`StorageError::MessageTooLarge`], [`StorageError::NotContiguous`],
+//!   [`StorageError::OffsetOutOfRange`], [`StorageError::InvalidArgument`]: the request was
+//!   rejected before anything was written; the log is unchanged.
+//! - [`StorageError::NoSpace`]: the write was rolled back (the segment is truncated to its size
+//!   before the append); the log is unchanged and usable once space returns.
+//! - [`StorageError::Io`]: an environmental failure; the log directory holding the file is
+//!   marked offline and every later operation on its logs fails with
+//!   [`StorageError::LogDirOffline`] (Kafka's `LogDirFailureChannel`).
+//! - [`StorageError::Corrupt`]: on-disk bytes are not what Kafka's format requires.
+
+use std::path::PathBuf;
+
+use fjord_record::RecordError;
+
+/// Errors from the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// A file system operation failed.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file's contents violate the on-disk format.
+    #[error("corrupt file {path}: {reason}")]
+    Corrupt {
+        /// The file involved.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A record batch failed validation.
+    #[error("invalid record batch: {0}")]
+    Record(#[from] RecordError),
+    /// The requested offset lies outside `[log_start_offset, log_end_offset]`.
+    #[error("offset {offset} is out of range [{log_start_offset}, {log_end_offset}]")]
+    OffsetOutOfRange {
+        /// The requested offset.
+        offset: i64,
+        /// The log start offset at the time of the request.
+        log_start_offset: i64,
+        /// The log end offset at the time of the request.
+        log_end_offset: i64,
+    },
+    /// A batch is larger than `max.message.bytes` (Kafka `RecordTooLargeException`).
+    #[error("record batch of {size} bytes exceeds max.message.bytes {max}")]
+    MessageTooLarge {
+        /// The batch size in bytes.
+        size: usize,
+        /// The configured limit in bytes.
+        max: u64,
+    },
+    /// A follower append does not continue the log (Kafka `UnexpectedAppendOffsetException`),
+    /// or batches inside one append are not in increasing offset order.
+    #[error("non-contiguous append: expected offset {expected}, got batch at {actual}")]
+    NotContiguous {
+        /// The offset the log expected next.
+        expected: i64,
+        /// The base offset of the offending batch.
+        actual: i64,
+    },
+    /// The log directory is offline after an earlier I/O error (Kafka `KafkaStorageException`).
+    #[error("log directory {dir} is offline")]
+    LogDirOffline {
+        /// The offline log directory.
+        dir: PathBuf,
+    },
+    /// The disk is full (ENOSPC). The failed append left nothing behind.
+    #[error("no space left on device writing {path}")]
+    NoSpace {
+        /// The file being written.
+        path: PathBuf,
+    },
+    /// A caller passed an argument the operation cannot accept.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// Another process holds the `.lock` file of a log directory.
+    #[error("log directory {dir} is locked by another process")]
+    DirLocked {
+        /// The locked directory.
+        dir: PathBuf,
+    },
+}
+
+impl StorageError {
+    /// Wraps an I/O error with the path it concerns, mapping ENOSPC to [`StorageError::NoSpace`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        let path = path.into();
+        if source.kind() == std::io::ErrorKind::StorageFull {
+            StorageError::NoSpace { path }
+        } else {
+            StorageError::Io { path, source }
+        }
+    }
+
+    /// Whether this error should take the log directory offline.
+    pub fn is_dir_failure(&self) -> bool {
+        matches!(self, StorageError::Io { .. })
+    }
+}
+
+/// Result alias for storage operations.
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;

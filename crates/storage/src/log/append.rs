@@ -1,0 +1,249 @@
+//! Appends (Kafka `UnifiedLog.appendAsLeader` / `appendAsFollower`), rolling and flushing.
+
+use fjord_record::header::{self, offsets};
+use fjord_record::{BatchHeader, RecordError, TimestampType};
+
+use super::Log;
+use crate::error::{Result, StorageError};
+use crate::segment::{BatchMeta, LogSegment};
+
+/// What an append did (Kafka `LogAppendInfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendInfo {
+    /// Offset of the first record appended.
+    pub first_offset: i64,
+    /// Offset of the last record appended.
+    pub last_offset: i64,
+    /// Largest batch `maxTimestamp` appended (after LogAppendTime rewriting), -1 if none.
+    pub max_timestamp: i64,
+    /// Last offset of the batch holding `max_timestamp` (batch-level, as Kafka's
+    /// `shallowOffsetOfMaxTimestamp`).
+    pub offset_of_max_timestamp: i64,
+    /// The broker time written into the batches under LogAppendTime, else -1.
+    pub log_append_time: i64,
+    /// Records appended (sum of the batches' `recordCount`).
+    pub record_count: u64,
+    /// Batches appended.
+    pub batch_count: usize,
+    /// Bytes appended.
+    pub valid_bytes: u64,
+    /// The log start offset after the append.
+    pub log_start_offset: i64,
+}
+
+/// Per-append summary computed by validation.
+struct Validated {
+    batches: Vec<BatchMeta>,
+    records: u64,
+}
+
+/// Walks `bytes` as a sequence of whole batches and validates each (header, CRC, size).
+/// `strict_offsets`: Kafka `LogValidator.validateBatch` for client batches: `recordCount` must
+/// be positive and equal `lastOffsetDelta + 1`.
+fn validate_batches(bytes: &[u8], max_message_bytes: Option<u64>, strict_offsets: bool) -> Result<Validated> {
+    let mut position = 0usize;
+    let mut batches = Vec::new();
+    let mut records = 0u64;
+    while position < bytes.len() {
+        let rest = &bytes[position..];
+        let header = BatchHeader::new(rest)?;
+        let size = header.total_size();
+        if let Some(max) = max_message_bytes
+            && size as u64 > max
+            && header.batch_length() > 0
+        {
+            return Err(StorageError::MessageTooLarge { size, max });
+        }
+        let header = BatchHeader::validate(rest, usize::MAX)?;
+        if strict_offsets {
+            let count = header.record_count();
+            if count <= 0 || i64::from(header.last_offset_delta()) + 1 != i64::from(count) {
+                return Err(RecordError::InvalidField {
+                    base_offset: header.base_offset(),
+                    field: "lastOffsetDelta",
+                    reason: format!(
+                        "{} inconsistent with recordCount {count} (Kafka LogValidator: batch offset range must equal its record count)",
+                        header.last_offset_delta()
+                    ),
+                }
+                .into());
+            }
+        }
+        records += u64::try_from(header.record_count()).unwrap_or(0);
+        batches.push(BatchMeta::from_header(position as u64, &header));
+        position += size;
+    }
+    Ok(Validated { batches, records })
+}
+
+impl Log {
+    /// Appends client batches as the leader: validates every batch first (nothing is written
+    /// if any is invalid), then assigns offsets from the log end offset by patching
+    /// `baseOffset` and `partitionLeaderEpoch` in place, and under `LogAppendTime` sets the
+    /// timestamp-type bit and `maxTimestamp` to `now_ms` and rewrites the CRC.
+    pub fn append_as_leader(&mut self, batches: &mut [u8], leader_epoch: i32, now_ms: i64) -> Result<AppendInfo> {
+        self.check_online()?;
+        self.clock_ms = self.clock_ms.max(now_ms);
+        let validated = validate_batches(batches, Some(self.config.max_message_bytes), true)?;
+        let log_append = self.config.message_timestamp_type == TimestampType::LogAppendTime;
+        let mut next = self.log_end_offset;
+        let mut metas = Vec::with_capacity(validated.batches.len());
+        for meta in &validated.batches {
+            let start = meta.position as usize;
+            let batch = &mut batches[start..start + meta.size as usize];
+            header::set_base_offset(batch, next);
+            header::set_partition_leader_epoch(batch, leader_epoch);
+            if log_append {
+                let attributes = i16::from_be_bytes([batch[offsets::ATTRIBUTES], batch[offsets::ATTRIBUTES + 1]])
+                    | fjord_record::Attributes::TIMESTAMP_TYPE;
+                batch[offsets::ATTRIBUTES..offsets::ATTRIBUTES + 2].copy_from_slice(&attributes.to_be_bytes());
+                batch[offsets::MAX_TIMESTAMP..offsets::MAX_TIMESTAMP + 8].copy_from_slice(&now_ms.to_be_bytes());
+                header::rewrite_crc(batch);
+            }
+            let header = BatchHeader::new(batch)?;
+            metas.push(BatchMeta::from_header(meta.position, &header));
+            next = header.next_offset();
+        }
+        let info = self.append_validated(batches, &metas, validated.records, now_ms)?;
+        Ok(AppendInfo { log_append_time: if log_append { now_ms } else { -1 }, ..info })
+    }
+
+    /// Appends batches replicated from the leader, offsets and epochs kept. The first batch
+    /// must not start below the log end offset and offsets must increase (Kafka
+    /// `UnexpectedAppendOffsetException` / `OffsetsOutOfOrderException`); batch size is not
+    /// checked against `max.message.bytes` (Kafka skips it for replication).
+    pub fn append_as_follower(&mut self, batches: &[u8]) -> Result<AppendInfo> {
+        self.check_online()?;
+        let validated = validate_batches(batches, None, false)?;
+        let mut expected = self.log_end_offset;
+        for meta in &validated.batches {
+            if meta.base_offset < expected {
+                return Err(StorageError::NotContiguous { expected, actual: meta.base_offset });
+            }
+            expected = meta.last_offset + 1;
+        }
+        let now_ms = self.clock_ms;
+        self.append_validated(batches, &validated.batches, validated.records, now_ms)
+    }
+
+    fn append_validated(&mut self, bytes: &[u8], metas: &[BatchMeta], records: u64, now_ms: i64) -> Result<AppendInfo> {
+        let (Some(first), Some(last)) = (metas.first(), metas.last()) else {
+            return Ok(AppendInfo {
+                first_offset: self.log_end_offset,
+                last_offset: self.log_end_offset - 1,
+                max_timestamp: -1,
+                offset_of_max_timestamp: -1,
+                log_append_time: -1,
+                record_count: 0,
+                batch_count: 0,
+                valid_bytes: 0,
+                log_start_offset: self.log_start_offset,
+            });
+        };
+        let (mut max_timestamp, mut offset_of_max_timestamp) = (-1i64, -1i64);
+        for meta in metas {
+            if meta.max_timestamp > max_timestamp {
+                max_timestamp = meta.max_timestamp;
+                offset_of_max_timestamp = meta.last_offset;
+            }
+        }
+        let result = self.write_batches(bytes, metas, max_timestamp, now_ms);
+        self.guard(result)?;
+        for meta in metas {
+            if self.epoch_cache.latest_epoch().is_none_or(|latest| meta.leader_epoch > latest) {
+                let result = self.epoch_cache.assign(meta.leader_epoch, meta.base_offset);
+                self.guard(result)?;
+            }
+        }
+        self.log_end_offset = last.last_offset + 1;
+        self.unflushed_messages = self.unflushed_messages.saturating_add(records);
+        Ok(AppendInfo {
+            first_offset: first.base_offset,
+            last_offset: last.last_offset,
+            max_timestamp,
+            offset_of_max_timestamp,
+            log_append_time: -1,
+            record_count: records,
+            batch_count: metas.len(),
+            valid_bytes: bytes.len() as u64,
+            log_start_offset: self.log_start_offset,
+        })
+    }
+
+    fn write_batches(&mut self, bytes: &[u8], metas: &[BatchMeta], max_timestamp: i64, now_ms: i64) -> Result<()> {
+        let max_offset = metas.last().map_or(self.log_end_offset, |m| m.last_offset);
+        let roll = self.active_segment()?.should_roll(&self.config, bytes.len() as u64, max_timestamp, max_offset, now_ms);
+        if roll {
+            let base = metas.first().map_or(self.log_end_offset, |m| m.base_offset);
+            self.roll_at(base, now_ms)?;
+        }
+        self.active_segment_mut()?.append(bytes, metas)
+    }
+
+    /// Starts a new segment at the log end offset, sealing and flushing the old one (Kafka
+    /// `UnifiedLog.roll`). A no-op when the active segment is empty.
+    pub fn roll(&mut self, now_ms: i64) -> Result<()> {
+        self.check_online()?;
+        self.clock_ms = self.clock_ms.max(now_ms);
+        let base = self.log_end_offset;
+        let result = self.roll_at(base, now_ms);
+        self.guard(result)
+    }
+
+    fn roll_at(&mut self, base: i64, now_ms: i64) -> Result<()> {
+        let active = self.active_segment_mut()?;
+        if active.size() == 0 {
+            return Ok(());
+        }
+        active.seal()?;
+        let old_base = active.base_offset;
+        let segment = LogSegment::create(self.disk.as_ref(), &self.dir, base, &self.config, now_ms)?;
+        self.segments.insert(base, segment);
+        self.disk.sync_dir(&self.dir).map_err(|e| StorageError::io(&self.dir, e))?;
+        // Kafka flushes everything before the new segment when it rolls.
+        if let Some(old) = self.segments.get(&old_base) {
+            old.flush()?;
+        }
+        self.recovery_point = self.recovery_point.max(base.min(self.log_end_offset));
+        Ok(())
+    }
+
+    /// Makes everything appended so far durable and advances the recovery point.
+    pub fn flush(&mut self) -> Result<()> {
+        self.check_online()?;
+        let result = self.flush_segments_from(self.recovery_point);
+        self.guard(result)?;
+        self.recovery_point = self.log_end_offset;
+        self.unflushed_messages = 0;
+        Ok(())
+    }
+
+    pub(crate) fn flush_segments_from(&self, offset: i64) -> Result<()> {
+        let from = self.segments.range(..=offset).next_back().map_or(i64::MIN, |(base, _)| *base);
+        for segment in self.segments.range(from..).map(|(_, s)| s) {
+            segment.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Flushes when `flush.messages` records are unflushed or `flush.ms` elapsed since the last
+    /// flush. Returns whether it flushed.
+    pub fn maybe_flush(&mut self, now_ms: i64) -> Result<bool> {
+        self.clock_ms = self.clock_ms.max(now_ms);
+        let due_messages = self.unflushed_messages > 0 && self.unflushed_messages >= self.config.flush_messages;
+        let due_time = self.config.flush_ms != i64::MAX
+            && self.recovery_point < self.log_end_offset
+            && now_ms.saturating_sub(self.last_flush_ms) >= self.config.flush_ms;
+        if !(due_messages || due_time) {
+            return Ok(false);
+        }
+        self.flush()?;
+        self.last_flush_ms = now_ms;
+        Ok(true)
+    }
+
+    /// Records not yet flushed.
+    pub fn unflushed_messages(&self) -> u64 {
+        self.unflushed_messages
+    }
+}

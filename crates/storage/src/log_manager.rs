@@ -1,0 +1,304 @@
+//! Several log directories and the logs in them (Kafka `LogManager`), independent of cluster
+//! metadata.
+//!
+//! Each directory holds a `.lock` file (held with `File::try_lock` while open), the per-dir
+//! checkpoints (`recovery-point-offset-checkpoint`, `log-start-offset-checkpoint`,
+//! `replication-offset-checkpoint`), a `.kafka_cleanshutdown` marker written by
+//! [`LogManager::shutdown`] and removed at the next start, and one `<topic>-<partition>`
+//! directory per log. A directory that fails I/O goes offline: its logs answer
+//! [`StorageError::LogDirOffline`], the other directories keep working.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use fjord_common::{TopicId, TopicPartition};
+
+use crate::checkpoint::{self, LOG_START_OFFSET_CHECKPOINT_FILE, PARTITION_METADATA_FILE, RECOVERY_POINT_CHECKPOINT_FILE, REPLICATION_OFFSET_CHECKPOINT_FILE};
+use crate::config::LogConfig;
+use crate::disk::Disk;
+use crate::error::{Result, StorageError};
+use crate::log::{Log, LogDirHealth, LogOpenOptions};
+
+/// Kafka's clean shutdown marker (`CleanShutdownFileHandler.CLEAN_SHUTDOWN_FILE_NAME`).
+pub const CLEAN_SHUTDOWN_FILE: &str = ".kafka_cleanshutdown";
+/// Kafka's per-directory lock file (`LogManager.LockFileName`).
+pub const LOCK_FILE: &str = ".lock";
+/// Suffix of partition directories being deleted (Kafka `UnifiedLog.DeleteDirSuffix`).
+pub const DELETE_DIR_SUFFIX: &str = "-delete";
+/// The KRaft metadata partition directory, owned by the quorum, not by the log manager.
+pub const METADATA_PARTITION_DIR: &str = "__cluster_metadata-0";
+
+/// A shared, lockable log.
+pub type SharedLog = Arc<Mutex<Log>>;
+
+#[derive(Debug)]
+struct LogDir {
+    path: PathBuf,
+    health: Arc<LogDirHealth>,
+    _lock: Option<File>,
+}
+
+/// The logs of one broker across its `log.dirs`.
+#[derive(Debug)]
+pub struct LogManager {
+    disk: Arc<dyn Disk>,
+    default_config: LogConfig,
+    dirs: Vec<LogDir>,
+    logs: HashMap<TopicPartition, (usize, SharedLog)>,
+}
+
+fn lock_log(log: &SharedLog) -> MutexGuard<'_, Log> {
+    // A panic while a log was locked is a bug elsewhere; the log's own state stays consistent
+    // at every `?`, so keep serving it.
+    log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl LogManager {
+    /// Opens every directory: takes its `.lock`, reads its checkpoints, and loads each
+    /// `<topic>-<partition>` log (recovering when the clean shutdown marker is absent). A
+    /// directory that cannot be opened is kept as offline rather than failing start-up,
+    /// unless every directory fails.
+    pub fn open(dirs: &[PathBuf], default_config: LogConfig, disk: Arc<dyn Disk>, now_ms: i64) -> Result<Self> {
+        let mut manager = Self { disk, default_config, dirs: Vec::new(), logs: HashMap::new() };
+        let mut last_error = None;
+        for path in dirs {
+            let health = LogDirHealth::new(path);
+            match manager.open_dir(path, &health, now_ms) {
+                Ok((lock, logs)) => {
+                    let index = manager.dirs.len();
+                    manager.dirs.push(LogDir { path: path.clone(), health, _lock: Some(lock) });
+                    for (tp, log) in logs {
+                        manager.logs.insert(tp, (index, Arc::new(Mutex::new(log))));
+                    }
+                }
+                Err(err @ StorageError::DirLocked { .. }) => return Err(err),
+                Err(err) => {
+                    tracing::error!(dir = %path.display(), error = %err, "log directory failed to load; marking it offline");
+                    health.mark_offline();
+                    manager.dirs.push(LogDir { path: path.clone(), health, _lock: None });
+                    last_error = Some(err);
+                }
+            }
+        }
+        if manager.dirs.iter().all(|d| d.health.is_offline())
+            && let Some(err) = last_error
+        {
+            return Err(err);
+        }
+        Ok(manager)
+    }
+
+    fn open_dir(&self, dir: &Path, health: &Arc<LogDirHealth>, now_ms: i64) -> Result<(File, Vec<(TopicPartition, Log)>)> {
+        let disk = self.disk.as_ref();
+        disk.create_dir_all(dir).map_err(|e| StorageError::io(dir, e))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock_file = disk.open(&lock_path, true).map_err(|e| StorageError::io(&lock_path, e))?;
+        let lock = lock_file.std_file().try_clone().map_err(|e| StorageError::io(&lock_path, e))?;
+        if lock.try_lock().is_err() {
+            return Err(StorageError::DirLocked { dir: dir.to_path_buf() });
+        }
+        let marker = dir.join(CLEAN_SHUTDOWN_FILE);
+        let clean = disk.exists(&marker);
+        let recovery_points = checkpoint::read_offsets(disk, &dir.join(RECOVERY_POINT_CHECKPOINT_FILE))?;
+        let start_offsets = checkpoint::read_offsets(disk, &dir.join(LOG_START_OFFSET_CHECKPOINT_FILE))?;
+        let mut logs = Vec::new();
+        for path in disk.read_dir(dir).map_err(|e| StorageError::io(dir, e))? {
+            if !disk.is_dir(&path) {
+                continue;
+            }
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            if name.ends_with(DELETE_DIR_SUFFIX) {
+                disk.remove_dir_all(&path).map_err(|e| StorageError::io(&path, e))?;
+                continue;
+            }
+            if name == METADATA_PARTITION_DIR {
+                continue;
+            }
+            let Ok(tp) = TopicPartition::parse_dir_name(name) else {
+                tracing::warn!(dir = %path.display(), "skipping directory that is not <topic>-<partition>");
+                continue;
+            };
+            let opts = LogOpenOptions {
+                recovery_point: recovery_points.get(&tp).copied().unwrap_or(0),
+                log_start_offset: start_offsets.get(&tp).copied().unwrap_or(0),
+                had_clean_shutdown: clean,
+                now_ms,
+                dir_health: Some(health.clone()),
+            };
+            logs.push((tp, Log::open(&path, self.default_config.clone(), self.disk.clone(), opts)?));
+        }
+        if clean {
+            disk.remove_file(&marker).map_err(|e| StorageError::io(&marker, e))?;
+            disk.sync_dir(dir).map_err(|e| StorageError::io(dir, e))?;
+        }
+        Ok((lock, logs))
+    }
+
+    /// The log of `tp`, if loaded.
+    pub fn get_log(&self, tp: &TopicPartition) -> Option<SharedLog> {
+        self.logs.get(tp).map(|(_, log)| log.clone())
+    }
+
+    /// The log of `tp`, created in the online directory with the fewest logs when missing
+    /// (Kafka `LogManager.nextLogDirs`). Writes `partition.metadata` when `topic_id` is given.
+    pub fn get_or_create_log(&mut self, tp: &TopicPartition, topic_id: Option<[u8; 16]>, config: LogConfig, now_ms: i64) -> Result<SharedLog> {
+        if let Some((index, log)) = self.logs.get(tp) {
+            if self.dirs[*index].health.is_offline() {
+                return Err(StorageError::LogDirOffline { dir: self.dirs[*index].path.clone() });
+            }
+            return Ok(log.clone());
+        }
+        let index = (0..self.dirs.len())
+            .filter(|i| !self.dirs[*i].health.is_offline())
+            .min_by_key(|i| self.logs.values().filter(|(d, _)| d == i).count())
+            .ok_or_else(|| StorageError::LogDirOffline { dir: self.dirs.first().map(|d| d.path.clone()).unwrap_or_default() })?;
+        let dir = &self.dirs[index];
+        let path = dir.path.join(tp.dir_name());
+        let opts = LogOpenOptions { had_clean_shutdown: true, dir_health: Some(dir.health.clone()), ..LogOpenOptions::new(now_ms) };
+        let result = Log::open(&path, config, self.disk.clone(), opts).and_then(|log| {
+            if let Some(id) = topic_id {
+                let file = path.join(PARTITION_METADATA_FILE);
+                checkpoint::write_atomically(self.disk.as_ref(), &file, checkpoint::render_partition_metadata(TopicId(id)).as_bytes())?;
+            }
+            self.disk.sync_dir(&dir.path).map_err(|e| StorageError::io(&dir.path, e))?;
+            Ok(log)
+        });
+        if let Err(err) = &result
+            && err.is_dir_failure()
+        {
+            dir.health.mark_offline();
+        }
+        let log = Arc::new(Mutex::new(result?));
+        self.logs.insert(tp.clone(), (index, log.clone()));
+        Ok(log)
+    }
+
+    /// The topic id recorded in `partition.metadata` of `tp`, if any.
+    pub fn topic_id(&self, tp: &TopicPartition) -> Result<Option<TopicId>> {
+        let Some(log) = self.get_log(tp) else { return Ok(None) };
+        let dir = lock_log(&log).dir().to_path_buf();
+        checkpoint::read_partition_metadata(self.disk.as_ref(), &dir.join(PARTITION_METADATA_FILE))
+    }
+
+    /// Removes the log of `tp`: its directory is renamed to `<tp>.<id>-delete` and removed.
+    pub fn delete_log(&mut self, tp: &TopicPartition) -> Result<bool> {
+        let Some((index, log)) = self.logs.remove(tp) else { return Ok(false) };
+        let dir = lock_log(&log).dir().to_path_buf();
+        let parent = self.dirs[index].path.clone();
+        let renamed = parent.join(format!("{}.{}{}", tp.dir_name(), uuid::Uuid::new_v4().simple(), DELETE_DIR_SUFFIX));
+        let result = self
+            .disk
+            .rename(&dir, &renamed)
+            .and_then(|()| self.disk.sync_dir(&parent))
+            .and_then(|()| self.disk.remove_dir_all(&renamed))
+            .map_err(|e| StorageError::io(&dir, e));
+        if let Err(err) = &result
+            && err.is_dir_failure()
+        {
+            self.dirs[index].health.mark_offline();
+        }
+        result.map(|()| true)
+    }
+
+    /// Every loaded log, sorted by topic-partition.
+    pub fn all_logs(&self) -> Vec<(TopicPartition, SharedLog)> {
+        let mut out: Vec<_> = self.logs.iter().map(|(tp, (_, log))| (tp.clone(), log.clone())).collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// Log directories currently offline.
+    pub fn offline_dirs(&self) -> Vec<PathBuf> {
+        self.dirs.iter().filter(|d| d.health.is_offline()).map(|d| d.path.clone()).collect()
+    }
+
+    /// The log directories, online or not.
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        self.dirs.iter().map(|d| d.path.clone()).collect()
+    }
+
+    /// Writes the recovery point, log start offset and (where set) high watermark checkpoints
+    /// of every online directory.
+    pub fn checkpoint_all(&self) -> Result<()> {
+        for (index, dir) in self.dirs.iter().enumerate() {
+            if dir.health.is_offline() {
+                continue;
+            }
+            let mut recovery = BTreeMap::new();
+            let mut start = BTreeMap::new();
+            let mut replication = BTreeMap::new();
+            for (tp, (d, log)) in &self.logs {
+                if *d != index {
+                    continue;
+                }
+                let log = lock_log(log);
+                recovery.insert(tp.clone(), log.recovery_point());
+                start.insert(tp.clone(), log.log_start_offset());
+                if let Some(hw) = log.high_watermark() {
+                    replication.insert(tp.clone(), hw);
+                }
+            }
+            let disk = self.disk.as_ref();
+            let result = checkpoint::write_offsets(disk, &dir.path.join(RECOVERY_POINT_CHECKPOINT_FILE), &recovery)
+                .and_then(|()| checkpoint::write_offsets(disk, &dir.path.join(LOG_START_OFFSET_CHECKPOINT_FILE), &start))
+                .and_then(|()| checkpoint::write_offsets(disk, &dir.path.join(REPLICATION_OFFSET_CHECKPOINT_FILE), &replication));
+            if let Err(err) = result {
+                if err.is_dir_failure() {
+                    dir.health.mark_offline();
+                }
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies retention to every online log; returns segments deleted.
+    pub fn run_retention(&self, now_ms: i64) -> Result<usize> {
+        let mut deleted = 0;
+        for (index, log) in self.logs.values() {
+            if self.dirs[*index].health.is_offline() {
+                continue;
+            }
+            deleted += lock_log(log).delete_old_segments(now_ms)?;
+        }
+        Ok(deleted)
+    }
+
+    /// Runs `flush.messages`/`flush.ms` on every online log; returns logs flushed.
+    pub fn flush_dirty(&self, now_ms: i64) -> Result<usize> {
+        let mut flushed = 0;
+        for (index, log) in self.logs.values() {
+            if self.dirs[*index].health.is_offline() {
+                continue;
+            }
+            flushed += usize::from(lock_log(log).maybe_flush(now_ms)?);
+        }
+        Ok(flushed)
+    }
+
+    /// Closes every log, writes checkpoints and the clean shutdown marker of each online
+    /// directory, and releases the directory locks.
+    pub fn shutdown(&mut self) -> Result<()> {
+        for (index, log) in self.logs.values() {
+            if self.dirs[*index].health.is_offline() {
+                continue;
+            }
+            lock_log(log).close()?;
+        }
+        self.checkpoint_all()?;
+        for dir in &self.dirs {
+            if dir.health.is_offline() {
+                continue;
+            }
+            let marker = dir.path.join(CLEAN_SHUTDOWN_FILE);
+            checkpoint::write_atomically(self.disk.as_ref(), &marker, b"{\"version\":0,\"brokerEpoch\":-1}")?;
+        }
+        self.logs.clear();
+        for dir in &mut self.dirs {
+            dir._lock = None;
+        }
+        Ok(())
+    }
+}
