@@ -129,14 +129,25 @@ pub struct BatchRecord {
 pub fn records(batch: &[u8], decompressed_cap: usize) -> Result<RecordIter, RecordError> {
     let header = BatchHeader::validate(batch, batch.len())?;
     let section = &batch[HEADER_BYTES..header.total_size()];
-    RecordIter::new(&header, Bytes::copy_from_slice(section), decompressed_cap)
+    // Compressed sections are decoded straight from the borrowed bytes; only plain ones are copied.
+    RecordIter::new(
+        &header,
+        section,
+        || Bytes::copy_from_slice(section),
+        decompressed_cap,
+    )
 }
 
 /// Like [`records`], but uncompressed keys and values are slices of `batch` (no copy).
 pub fn records_shared(batch: Bytes, decompressed_cap: usize) -> Result<RecordIter, RecordError> {
     let header = BatchHeader::validate(&batch, batch.len())?;
-    let section = batch.slice(HEADER_BYTES..header.total_size());
-    RecordIter::new(&header, section, decompressed_cap)
+    let range = HEADER_BYTES..header.total_size();
+    RecordIter::new(
+        &header,
+        &batch[range.clone()],
+        || batch.slice(range.clone()),
+        decompressed_cap,
+    )
 }
 
 /// Iterator over the records of one batch, yielding [`BatchRecord`]s in wire order.
@@ -159,7 +170,14 @@ pub struct RecordIter {
 }
 
 impl RecordIter {
-    fn new(header: &BatchHeader<'_>, section: Bytes, cap: usize) -> Result<Self, RecordError> {
+    /// `section` is the records section as stored; `plain` turns it into owned `Bytes` when it
+    /// is not compressed.
+    fn new(
+        header: &BatchHeader<'_>,
+        section: &[u8],
+        plain: impl FnOnce() -> Bytes,
+        cap: usize,
+    ) -> Result<Self, RecordError> {
         let base_offset = header.base_offset();
         let codec = header
             .attributes()
@@ -173,10 +191,10 @@ impl RecordIter {
                 if section.len() > cap {
                     return Err(RecordError::DecompressedTooLarge { base_offset, cap });
                 }
-                section
+                plain()
             }
             codec => Bytes::from(
-                decompress(codec, &section, cap).map_err(|e| e.into_record_error(base_offset))?,
+                decompress(codec, section, cap).map_err(|e| e.into_record_error(base_offset))?,
             ),
         };
         Ok(Self {
