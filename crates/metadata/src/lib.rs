@@ -24,7 +24,7 @@ pub mod image;
 pub mod records;
 pub mod store;
 
-pub use controller::{Controller, ControllerError, ControllerOptions};
+pub use controller::{Controller, ControllerError, ControllerOptions, KnownTopicConfigs};
 pub use image::{BrokerImage, ConfigResource, MetadataImage, PartitionImage, TopicImage};
 pub use records::{MetadataRecord, RecordDecodeError};
 pub use store::{MetadataStore, StoreError};

@@ -7,8 +7,9 @@
 //! `PartitionRecord.json`; proptest round-trips for every record type; decode errors named.
 
 use fjord_metadata::records::{
-    BrokerEndpoint, BrokerFeature, ConfigRecord, FeatureLevelRecord, MetadataRecord, PartitionChangeRecord,
-    PartitionRecord, RecordDecodeError, RegisterBrokerRecord, RemoveTopicRecord, TopicRecord,
+    BrokerEndpoint, BrokerFeature, ConfigRecord, FeatureLevelRecord, MetadataRecord,
+    PartitionChangeRecord, PartitionRecord, RecordDecodeError, RegisterBrokerRecord,
+    RemoveTopicRecord, TopicRecord,
 };
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -19,7 +20,10 @@ fn hex(bytes: &[u8]) -> String {
 
 fn unhex(text: &str) -> Vec<u8> {
     let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..digits.len()).step_by(2).map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap()).collect()
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 const TOPIC_ID: &str = "000102030405060708090a0b0c0d0e0f";
@@ -48,7 +52,10 @@ fn partition_v0() -> PartitionRecord {
 
 #[test]
 fn topic_record_golden_bytes_match_kafka_framing() {
-    let record = MetadataRecord::Topic(TopicRecord { name: "foo".to_string(), topic_id: topic_id() });
+    let record = MetadataRecord::Topic(TopicRecord {
+        name: "foo".to_string(),
+        topic_id: topic_id(),
+    });
     // frame version 1 | apiKey 2 | version 0 | Name: compact string len+1=4 "foo" | TopicId
     // 16 bytes | no tagged fields.
     let expected = format!("01 02 00 04 666f6f {TOPIC_ID} 00");
@@ -78,7 +85,10 @@ fn partition_record_v0_golden_bytes_match_schema_field_order() {
 #[test]
 fn partition_record_v1_adds_directories_kip_858() {
     let directory = Uuid::from_u128(0xaa);
-    let record = MetadataRecord::Partition(PartitionRecord { directories: vec![directory], ..partition_v0() });
+    let record = MetadataRecord::Partition(PartitionRecord {
+        directories: vec![directory],
+        ..partition_v0()
+    });
     let expected = format!(
         "01 03 01 00000000 {TOPIC_ID} 02 00000001 02 00000001 01 01 00000001 00000000 00000000 \
          02 {} 00",
@@ -114,15 +124,28 @@ fn frame_version_zero_is_refused_as_kafka_does() {
 
 #[test]
 fn trailing_garbage_is_refused() {
-    let mut bytes = MetadataRecord::RemoveTopic(RemoveTopicRecord { topic_id: topic_id() }).encode();
+    let mut bytes = MetadataRecord::RemoveTopic(RemoveTopicRecord {
+        topic_id: topic_id(),
+    })
+    .encode();
     bytes.push(0);
-    assert_eq!(MetadataRecord::decode(&bytes).unwrap_err(), RecordDecodeError::TrailingBytes(1));
+    assert_eq!(
+        MetadataRecord::decode(&bytes).unwrap_err(),
+        RecordDecodeError::TrailingBytes(1)
+    );
 }
 
 #[test]
 fn version_above_schema_is_refused() {
     let error = MetadataRecord::decode(&unhex("01 02 01")).unwrap_err();
-    assert_eq!(error, RecordDecodeError::UnsupportedVersion { api_key: 2, version: 1, max: 0 });
+    assert_eq!(
+        error,
+        RecordDecodeError::UnsupportedVersion {
+            api_key: 2,
+            version: 1,
+            max: 0
+        }
+    );
 }
 
 #[test]
@@ -130,7 +153,14 @@ fn unknown_record_types_round_trip_unchanged() {
     // ProducerIdsRecord (apiKey 15) is not modelled: kept as bytes.
     let bytes = unhex("01 0f 00 00000001 0000000000000000 00");
     let record = MetadataRecord::decode(&bytes).unwrap();
-    assert!(matches!(record, MetadataRecord::Unknown { api_key: 15, version: 0, .. }));
+    assert!(matches!(
+        record,
+        MetadataRecord::Unknown {
+            api_key: 15,
+            version: 0,
+            ..
+        }
+    ));
     assert_eq!(record.encode(), bytes);
 }
 
@@ -138,7 +168,16 @@ fn unknown_record_types_round_trip_unchanged() {
 fn truncated_records_name_the_field() {
     let bytes = MetadataRecord::Partition(partition_v0()).encode();
     let error = MetadataRecord::decode(&bytes[..bytes.len() - 5]).unwrap_err();
-    assert!(matches!(error, RecordDecodeError::Truncated { field: "PartitionEpoch", .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            RecordDecodeError::Truncated {
+                field: "PartitionEpoch",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 fn uuid() -> impl Strategy<Value = Uuid> {
@@ -157,7 +196,11 @@ fn partition_record() -> impl Strategy<Value = PartitionRecord> {
     (
         (any::<i32>(), uuid(), ints(), ints(), ints(), ints()),
         (any::<i32>(), any::<i8>(), any::<i32>(), any::<i32>()),
-        (prop::collection::vec(uuid(), 0..3), prop::option::of(ints()), prop::option::of(ints())),
+        (
+            prop::collection::vec(uuid(), 0..3),
+            prop::option::of(ints()),
+            prop::option::of(ints()),
+        ),
     )
         .prop_map(|(a, b, c)| PartitionRecord {
             partition_id: a.0,
@@ -178,9 +221,23 @@ fn partition_record() -> impl Strategy<Value = PartitionRecord> {
 
 fn partition_change_record() -> impl Strategy<Value = PartitionChangeRecord> {
     (
-        (any::<i32>(), uuid(), prop::option::of(ints()), any::<i32>(), prop::option::of(ints())),
-        (prop::option::of(ints()), prop::option::of(ints()), any::<i8>()),
-        (prop::option::of(ints()), prop::option::of(ints()), prop::option::of(prop::collection::vec(uuid(), 0..3))),
+        (
+            any::<i32>(),
+            uuid(),
+            prop::option::of(ints()),
+            any::<i32>(),
+            prop::option::of(ints()),
+        ),
+        (
+            prop::option::of(ints()),
+            prop::option::of(ints()),
+            any::<i8>(),
+        ),
+        (
+            prop::option::of(ints()),
+            prop::option::of(ints()),
+            prop::option::of(prop::collection::vec(uuid(), 0..3)),
+        ),
     )
         .prop_map(|(a, b, c)| PartitionChangeRecord {
             partition_id: a.0,
@@ -198,9 +255,14 @@ fn partition_change_record() -> impl Strategy<Value = PartitionChangeRecord> {
 }
 
 fn register_broker_record() -> impl Strategy<Value = RegisterBrokerRecord> {
-    let endpoint = (text(), text(), any::<u16>(), any::<i16>()).prop_map(|(name, host, port, security_protocol)| {
-        BrokerEndpoint { name, host, port, security_protocol }
-    });
+    let endpoint = (text(), text(), any::<u16>(), any::<i16>()).prop_map(
+        |(name, host, port, security_protocol)| BrokerEndpoint {
+            name,
+            host,
+            port,
+            security_protocol,
+        },
+    );
     let feature = (text(), any::<i16>(), any::<i16>()).prop_map(|(name, min, max)| BrokerFeature {
         name,
         min_supported_version: min,
@@ -208,8 +270,16 @@ fn register_broker_record() -> impl Strategy<Value = RegisterBrokerRecord> {
     });
     (
         (any::<i32>(), any::<bool>(), uuid(), any::<i64>()),
-        (prop::collection::vec(endpoint, 0..3), prop::collection::vec(feature, 0..3), prop::option::of(text())),
-        (any::<bool>(), any::<bool>(), prop::collection::vec(uuid(), 0..3)),
+        (
+            prop::collection::vec(endpoint, 0..3),
+            prop::collection::vec(feature, 0..3),
+            prop::option::of(text()),
+        ),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            prop::collection::vec(uuid(), 0..3),
+        ),
     )
         .prop_map(|(a, b, c)| RegisterBrokerRecord {
             broker_id: a.0,
@@ -227,16 +297,28 @@ fn register_broker_record() -> impl Strategy<Value = RegisterBrokerRecord> {
 
 fn metadata_record() -> impl Strategy<Value = MetadataRecord> {
     prop_oneof![
-        (text(), uuid()).prop_map(|(name, topic_id)| MetadataRecord::Topic(TopicRecord { name, topic_id })),
+        (text(), uuid())
+            .prop_map(|(name, topic_id)| MetadataRecord::Topic(TopicRecord { name, topic_id })),
         partition_record().prop_map(MetadataRecord::Partition),
         partition_change_record().prop_map(MetadataRecord::PartitionChange),
         register_broker_record().prop_map(MetadataRecord::RegisterBroker),
-        (any::<i8>(), text(), text(), prop::option::of(text())).prop_map(|(resource_type, resource_name, name, value)| {
-            MetadataRecord::Config(ConfigRecord { resource_type, resource_name, name, value })
-        }),
+        (any::<i8>(), text(), text(), prop::option::of(text())).prop_map(
+            |(resource_type, resource_name, name, value)| {
+                MetadataRecord::Config(ConfigRecord {
+                    resource_type,
+                    resource_name,
+                    name,
+                    value,
+                })
+            }
+        ),
         uuid().prop_map(|topic_id| MetadataRecord::RemoveTopic(RemoveTopicRecord { topic_id })),
-        (text(), any::<i16>())
-            .prop_map(|(name, feature_level)| MetadataRecord::FeatureLevel(FeatureLevelRecord { name, feature_level })),
+        (text(), any::<i16>()).prop_map(|(name, feature_level)| MetadataRecord::FeatureLevel(
+            FeatureLevelRecord {
+                name,
+                feature_level
+            }
+        )),
         Just(MetadataRecord::NoOp),
     ]
 }
