@@ -70,7 +70,10 @@ impl Listener {
     /// An I/O error when `host` does not resolve.
     pub fn bind_addr(&self) -> std::io::Result<SocketAddr> {
         if self.host.is_empty() {
-            return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), self.port));
+            return Ok(SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                self.port,
+            ));
         }
         if let Ok(ip) = self.host.parse::<IpAddr>() {
             return Ok(SocketAddr::new(ip, self.port));
@@ -78,7 +81,12 @@ impl Listener {
         (self.host.as_str(), self.port)
             .to_socket_addrs()?
             .next()
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("host {} does not resolve", self.host)))
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("host {} does not resolve", self.host),
+                )
+            })
     }
 
     /// `NAME://host:port`, the shape Kafka prints and accepts.
@@ -96,14 +104,22 @@ impl Listener {
 /// # Errors
 /// [`ConfigError::InvalidValue`] naming the key when an entry is not `NAME:PROTOCOL` or the
 /// protocol is unknown.
-pub fn parse_security_protocol_map(name: &str, value: &str) -> Result<BTreeMap<String, SecurityProtocol>, ConfigError> {
+pub fn parse_security_protocol_map(
+    name: &str,
+    value: &str,
+) -> Result<BTreeMap<String, SecurityProtocol>, ConfigError> {
     let mut map = BTreeMap::new();
     for entry in crate::value::split_list(value) {
-        let (listener, protocol) = entry
-            .split_once(':')
-            .ok_or_else(|| ConfigError::invalid(name, value, "Map entry should be of form <key>:<value>"))?;
-        let protocol = SecurityProtocol::from_name(protocol.trim())
-            .ok_or_else(|| ConfigError::invalid(name, value, format!("No security protocol for name: {}", protocol.trim())))?;
+        let (listener, protocol) = entry.split_once(':').ok_or_else(|| {
+            ConfigError::invalid(name, value, "Map entry should be of form <key>:<value>")
+        })?;
+        let protocol = SecurityProtocol::from_name(protocol.trim()).ok_or_else(|| {
+            ConfigError::invalid(
+                name,
+                value,
+                format!("No security protocol for name: {}", protocol.trim()),
+            )
+        })?;
         map.insert(listener.trim().to_ascii_uppercase(), protocol);
     }
     Ok(map)
@@ -122,8 +138,13 @@ pub fn parse_listeners(
 ) -> Result<Vec<Listener>, ConfigError> {
     let mut listeners: Vec<Listener> = Vec::new();
     for item in crate::value::split_list(value) {
-        let (name, host, port) = split_endpoint(&item)
-            .ok_or_else(|| ConfigError::invalid(key, value, format!("Unable to parse {item} to a broker endpoint")))?;
+        let (name, host, port) = split_endpoint(&item).ok_or_else(|| {
+            ConfigError::invalid(
+                key,
+                value,
+                format!("Unable to parse {item} to a broker endpoint"),
+            )
+        })?;
         let name = name.to_ascii_uppercase();
         let security_protocol = *protocols.get(&name).ok_or_else(|| {
             ConfigError::invalid(
@@ -133,9 +154,18 @@ pub fn parse_listeners(
             )
         })?;
         if listeners.iter().any(|l| l.name == name) {
-            return Err(ConfigError::invalid(key, value, format!("Each listener must have a different name, listeners: {value}")));
+            return Err(ConfigError::invalid(
+                key,
+                value,
+                format!("Each listener must have a different name, listeners: {value}"),
+            ));
         }
-        listeners.push(Listener { name, host, port, security_protocol });
+        listeners.push(Listener {
+            name,
+            host,
+            port,
+            security_protocol,
+        });
     }
     Ok(listeners)
 }
@@ -158,7 +188,9 @@ pub(crate) fn host_port(rest: &str) -> Option<(String, u16)> {
     } else {
         rest.rsplit_once(':')?
     };
-    let valid_host = host.chars().all(|c| c.is_ascii_alphanumeric() || "-%._:".contains(c));
+    let valid_host = host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-%._:".contains(c));
     if !valid_host {
         return None;
     }
@@ -183,7 +215,13 @@ pub struct QuorumVoter {
 pub fn parse_voters(key: &str, items: &[String]) -> Result<Vec<QuorumVoter>, ConfigError> {
     let mut voters = Vec::new();
     for item in items {
-        let bad = || ConfigError::invalid(key, &items.join(","), format!("Unable to parse {item}: expected format is {{id}}@{{host}}:{{port}}"));
+        let bad = || {
+            ConfigError::invalid(
+                key,
+                &items.join(","),
+                format!("Unable to parse {item}: expected format is {{id}}@{{host}}:{{port}}"),
+            )
+        };
         let (id, address) = item.split_once('@').ok_or_else(bad)?;
         let id: i32 = id.trim().parse().map_err(|_| bad())?;
         let (host, port) = host_port(address.trim()).ok_or_else(bad)?;
@@ -205,12 +243,20 @@ mod tests {
         // Kafka SocketServer: an empty host in `listeners` binds the wildcard address.
         let listeners = parse_listeners("listeners", "PLAINTEXT://:9092", &default_map()).unwrap();
         assert_eq!(listeners[0].host, "");
-        assert_eq!(listeners[0].bind_addr().unwrap().to_string(), "0.0.0.0:9092");
+        assert_eq!(
+            listeners[0].bind_addr().unwrap().to_string(),
+            "0.0.0.0:9092"
+        );
     }
 
     #[test]
     fn ipv6_and_names_parse() {
-        let listeners = parse_listeners("listeners", "PLAINTEXT://[::1]:9092, ssl://localhost:9093", &default_map()).unwrap();
+        let listeners = parse_listeners(
+            "listeners",
+            "PLAINTEXT://[::1]:9092, ssl://localhost:9093",
+            &default_map(),
+        )
+        .unwrap();
         assert_eq!(listeners[0].host, "::1");
         assert_eq!(listeners[1].name, "SSL");
         assert_eq!(listeners[1].security_protocol, SecurityProtocol::Ssl);
@@ -229,18 +275,35 @@ mod tests {
     #[test]
     fn unknown_listener_name_needs_protocol_map() {
         let err = parse_listeners("listeners", "CONTROLLER://:9093", &default_map()).unwrap_err();
-        assert!(err.to_string().contains("No security protocol defined for listener CONTROLLER"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("No security protocol defined for listener CONTROLLER"),
+            "{err}"
+        );
     }
 
     #[test]
     fn duplicate_listener_names_are_rejected() {
-        assert!(parse_listeners("listeners", "PLAINTEXT://:1,PLAINTEXT://:2", &default_map()).is_err());
+        assert!(
+            parse_listeners("listeners", "PLAINTEXT://:1,PLAINTEXT://:2", &default_map()).is_err()
+        );
     }
 
     #[test]
     fn voters_parse() {
-        let voters = parse_voters("controller.quorum.voters", &["1@localhost:9093".into(), "2@[::1]:9094".into()]).unwrap();
-        assert_eq!(voters[0], QuorumVoter { id: 1, host: "localhost".into(), port: 9093 });
+        let voters = parse_voters(
+            "controller.quorum.voters",
+            &["1@localhost:9093".into(), "2@[::1]:9094".into()],
+        )
+        .unwrap();
+        assert_eq!(
+            voters[0],
+            QuorumVoter {
+                id: 1,
+                host: "localhost".into(),
+                port: 9093
+            }
+        );
         assert_eq!(voters[1].host, "::1");
         assert!(parse_voters("v", &["localhost:9093".into()]).is_err());
     }

@@ -284,7 +284,15 @@ mod tests {
     #[test]
     fn separators_equals_colon_and_whitespace() {
         let p = parse("a=1\nb:2\nc 3\nd\t4\ne = 5\nf : 6\ng  =  7\n");
-        let expected = [("a", "1"), ("b", "2"), ("c", "3"), ("d", "4"), ("e", "5"), ("f", "6"), ("g", "7")];
+        let expected = [
+            ("a", "1"),
+            ("b", "2"),
+            ("c", "3"),
+            ("d", "4"),
+            ("e", "5"),
+            ("f", "6"),
+            ("g", "7"),
+        ];
         for (k, v) in expected {
             assert_eq!(p.get(k), Some(v), "key {k}");
         }
@@ -293,15 +301,24 @@ mod tests {
     #[test]
     fn javadoc_example_truth_is_beauty() {
         // The three lines from the Properties.load javadoc all map "Truth" to "Beauty".
-        for text in ["Truth = Beauty", "  Truth:Beauty", "Truth                    :Beauty"] {
+        for text in [
+            "Truth = Beauty",
+            "  Truth:Beauty",
+            "Truth                    :Beauty",
+        ] {
             assert_eq!(parse(text).get("Truth"), Some("Beauty"), "{text:?}");
         }
     }
 
     #[test]
     fn javadoc_example_fruits_continuation() {
-        let p = parse("fruits                           apple, banana, pear, \\\n                                  cantaloupe, watermelon, \\\n                                  kiwi, mango\n");
-        assert_eq!(p.get("fruits"), Some("apple, banana, pear, cantaloupe, watermelon, kiwi, mango"));
+        let p = parse(
+            "fruits                           apple, banana, pear, \\\n                                  cantaloupe, watermelon, \\\n                                  kiwi, mango\n",
+        );
+        assert_eq!(
+            p.get("fruits"),
+            Some("apple, banana, pear, cantaloupe, watermelon, kiwi, mango")
+        );
     }
 
     #[test]
@@ -319,7 +336,10 @@ mod tests {
 
     #[test]
     fn hash_inside_value_is_not_a_comment() {
-        assert_eq!(parse("k=v # not a comment").get("k"), Some("v # not a comment"));
+        assert_eq!(
+            parse("k=v # not a comment").get("k"),
+            Some("v # not a comment")
+        );
     }
 
     #[test]
@@ -360,7 +380,10 @@ mod tests {
     #[test]
     fn malformed_unicode_escape_is_an_error() {
         let err = Properties::parse("ok=1\nk=\\u12G4").unwrap_err();
-        assert!(matches!(err, ConfigError::MalformedUnicodeEscape { line: 2 }), "{err:?}");
+        assert!(
+            matches!(err, ConfigError::MalformedUnicodeEscape { line: 2 }),
+            "{err:?}"
+        );
         assert!(Properties::parse("k=\\u12").is_err());
     }
 
@@ -393,7 +416,10 @@ mod tests {
     #[test]
     fn cr_and_crlf_line_endings() {
         let p = parse("a=1\rb=2\r\nc=3");
-        assert_eq!((p.get("a"), p.get("b"), p.get("c")), (Some("1"), Some("2"), Some("3")));
+        assert_eq!(
+            (p.get("a"), p.get("b"), p.get("c")),
+            (Some("1"), Some("2"), Some("3"))
+        );
     }
 
     #[test]

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use crate::broker_keys::{BROKER_KEYS, ConfigKey, broker_key};
 use crate::error::ConfigError;
-use crate::listener::{Listener, QuorumVoter, SecurityProtocol, parse_listeners, parse_security_protocol_map, parse_voters};
+use crate::listener::{
+    Listener, QuorumVoter, SecurityProtocol, parse_listeners, parse_security_protocol_map,
+    parse_voters,
+};
 use crate::properties::Properties;
 use crate::value::{ConfigValue, parse_typed};
 
@@ -219,7 +222,9 @@ impl ServerConfig {
     ///
     /// # Errors
     /// As [`Self::from_properties`].
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ConfigError> {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ConfigError> {
         Self::from_properties(&pairs.into_iter().collect())
     }
 
@@ -230,19 +235,32 @@ impl ServerConfig {
     /// # Errors
     /// Only if `data_dir` is not valid UTF-8 ([`ConfigError::InvalidValue`] on `log.dirs`).
     pub fn embedded(data_dir: &Path) -> Result<Self, ConfigError> {
-        let dir = data_dir
-            .to_str()
-            .ok_or_else(|| ConfigError::invalid("log.dirs", &data_dir.to_string_lossy(), "path is not valid UTF-8"))?;
+        let dir = data_dir.to_str().ok_or_else(|| {
+            ConfigError::invalid(
+                "log.dirs",
+                &data_dir.to_string_lossy(),
+                "path is not valid UTF-8",
+            )
+        })?;
         Self::from_properties(&embedded_properties(dir, 9092, 9093))
     }
 
-    fn build(props: &Properties, values: BTreeMap<&'static str, Option<ConfigValue>>) -> Result<Self, ConfigError> {
+    fn build(
+        props: &Properties,
+        values: BTreeMap<&'static str, Option<ConfigValue>>,
+    ) -> Result<Self, ConfigError> {
         let r = Resolved(&values);
         let node_id = resolve_node_id(props, &r)?;
         let process_roles = r
             .list("process.roles")
             .iter()
-            .map(|role| if role == "controller" { ProcessRole::Controller } else { ProcessRole::Broker })
+            .map(|role| {
+                if role == "controller" {
+                    ProcessRole::Controller
+                } else {
+                    ProcessRole::Broker
+                }
+            })
             .collect::<Vec<_>>();
         let controller_listener_names: Vec<String> = r
             .string("controller.listener.names")
@@ -251,30 +269,63 @@ impl ServerConfig {
             .into_iter()
             .map(|n| n.to_ascii_uppercase())
             .collect();
-        let map_text = r.string("listener.security.protocol.map").unwrap_or_default();
-        let mut protocol_map = parse_security_protocol_map("listener.security.protocol.map", map_text)?;
+        let map_text = r
+            .string("listener.security.protocol.map")
+            .unwrap_or_default();
+        let mut protocol_map =
+            parse_security_protocol_map("listener.security.protocol.map", map_text)?;
         if !props.contains_key("listener.security.protocol.map") {
             for name in &controller_listener_names {
-                protocol_map.entry(name.clone()).or_insert(SecurityProtocol::Plaintext);
+                protocol_map
+                    .entry(name.clone())
+                    .or_insert(SecurityProtocol::Plaintext);
             }
         }
-        let listeners = parse_listeners("listeners", r.string("listeners").unwrap_or_default(), &protocol_map)?;
+        let listeners = parse_listeners(
+            "listeners",
+            r.string("listeners").unwrap_or_default(),
+            &protocol_map,
+        )?;
         let advertised_listeners = match r.string("advertised.listeners") {
             Some(text) => parse_listeners("advertised.listeners", text, &protocol_map)?,
-            None => listeners.iter().filter(|l| !controller_listener_names.contains(&l.name)).cloned().collect(),
+            None => listeners
+                .iter()
+                .filter(|l| !controller_listener_names.contains(&l.name))
+                .cloned()
+                .collect(),
         };
         let inter_broker_listener_name = match r.string("inter.broker.listener.name") {
             Some(name) => name.to_ascii_uppercase(),
-            None => r.string("security.inter.broker.protocol").unwrap_or("PLAINTEXT").to_ascii_uppercase(),
+            None => r
+                .string("security.inter.broker.protocol")
+                .unwrap_or("PLAINTEXT")
+                .to_ascii_uppercase(),
         };
-        let voters = parse_voters("controller.quorum.voters", &r.list("controller.quorum.voters"))?;
-        let log_dirs_text = r.string("log.dirs").or(r.string("log.dir")).unwrap_or("/tmp/kafka-logs");
-        let log_dirs: Vec<PathBuf> = crate::value::split_list(log_dirs_text).into_iter().map(PathBuf::from).collect();
+        let voters = parse_voters(
+            "controller.quorum.voters",
+            &r.list("controller.quorum.voters"),
+        )?;
+        let log_dirs_text = r
+            .string("log.dirs")
+            .or(r.string("log.dir"))
+            .unwrap_or("/tmp/kafka-logs");
+        let log_dirs: Vec<PathBuf> = crate::value::split_list(log_dirs_text)
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
         if log_dirs.is_empty() {
-            return Err(ConfigError::invalid("log.dirs", log_dirs_text, "At least one log directory must be defined via log.dirs or log.dir."));
+            return Err(ConfigError::invalid(
+                "log.dirs",
+                log_dirs_text,
+                "At least one log directory must be defined via log.dirs or log.dir.",
+            ));
         }
-        let metadata_log_dir = r.string("metadata.log.dir").map_or_else(|| log_dirs[0].clone(), PathBuf::from);
-        let flush_scheduler = r.long("log.flush.scheduler.interval.ms").unwrap_or(i64::MAX);
+        let metadata_log_dir = r
+            .string("metadata.log.dir")
+            .map_or_else(|| log_dirs[0].clone(), PathBuf::from);
+        let flush_scheduler = r
+            .long("log.flush.scheduler.interval.ms")
+            .unwrap_or(i64::MAX);
         let session_timeout = r.int("zookeeper.session.timeout.ms").unwrap_or(18000);
         Ok(Self {
             node_id,
@@ -300,19 +351,26 @@ impl ServerConfig {
                 .unwrap_or_else(|| i64::from(r.int("log.roll.hours").unwrap_or(168)) * 3_600_000),
             log_retention_ms: retention_ms(&r),
             log_retention_bytes: r.long("log.retention.bytes").unwrap_or(-1),
-            log_retention_check_interval_ms: r.long("log.retention.check.interval.ms").unwrap_or(300_000),
+            log_retention_check_interval_ms: r
+                .long("log.retention.check.interval.ms")
+                .unwrap_or(300_000),
             log_cleanup_policy: r.list("log.cleanup.policy"),
             log_index_size_max_bytes: r.int("log.index.size.max.bytes").unwrap_or(10_485_760),
             log_index_interval_bytes: r.int("log.index.interval.bytes").unwrap_or(4096),
             log_flush_interval_messages: r.long("log.flush.interval.messages").unwrap_or(i64::MAX),
             log_flush_interval_ms: r.long("log.flush.interval.ms").unwrap_or(flush_scheduler),
             log_flush_scheduler_interval_ms: flush_scheduler,
-            log_message_timestamp_type: if r.string("log.message.timestamp.type") == Some("LogAppendTime") {
+            log_message_timestamp_type: if r.string("log.message.timestamp.type")
+                == Some("LogAppendTime")
+            {
                 TimestampType::LogAppendTime
             } else {
                 TimestampType::CreateTime
             },
-            compression_type: r.string("compression.type").unwrap_or("producer").to_ascii_lowercase(),
+            compression_type: r
+                .string("compression.type")
+                .unwrap_or("producer")
+                .to_ascii_lowercase(),
             socket_request_max_bytes: r.int("socket.request.max.bytes").unwrap_or(104_857_600),
             socket_send_buffer_bytes: r.int("socket.send.buffer.bytes").unwrap_or(102_400),
             socket_receive_buffer_bytes: r.int("socket.receive.buffer.bytes").unwrap_or(102_400),
@@ -323,12 +381,19 @@ impl ServerConfig {
             connections_max_idle_ms: r.long("connections.max.idle.ms").unwrap_or(600_000),
             offsets_topic_num_partitions: r.int("offsets.topic.num.partitions").unwrap_or(50),
             offsets_topic_replication_factor: r.short("offsets.topic.replication.factor"),
-            transaction_state_log_num_partitions: r.int("transaction.state.log.num.partitions").unwrap_or(50),
-            transaction_state_log_replication_factor: r.short("transaction.state.log.replication.factor"),
+            transaction_state_log_num_partitions: r
+                .int("transaction.state.log.num.partitions")
+                .unwrap_or(50),
+            transaction_state_log_replication_factor: r
+                .short("transaction.state.log.replication.factor"),
             transaction_state_log_min_isr: r.int("transaction.state.log.min.isr").unwrap_or(2),
-            group_initial_rebalance_delay_ms: r.int("group.initial.rebalance.delay.ms").unwrap_or(3000),
+            group_initial_rebalance_delay_ms: r
+                .int("group.initial.rebalance.delay.ms")
+                .unwrap_or(3000),
             zookeeper_connect: r.string("zookeeper.connect").map(str::to_owned),
-            zookeeper_connection_timeout_ms: r.int("zookeeper.connection.timeout.ms").unwrap_or(session_timeout),
+            zookeeper_connection_timeout_ms: r
+                .int("zookeeper.connection.timeout.ms")
+                .unwrap_or(session_timeout),
             console_listeners: r.list("console.listeners"),
             raw: props.clone(),
             values,
@@ -363,12 +428,18 @@ impl ServerConfig {
 
     /// The listeners named in `controller.listener.names`.
     pub fn controller_listeners(&self) -> Vec<&Listener> {
-        self.listeners.iter().filter(|l| self.controller_listener_names.contains(&l.name)).collect()
+        self.listeners
+            .iter()
+            .filter(|l| self.controller_listener_names.contains(&l.name))
+            .collect()
     }
 
     /// The listeners that serve clients (all but the controller listeners).
     pub fn broker_listeners(&self) -> Vec<&Listener> {
-        self.listeners.iter().filter(|l| !self.controller_listener_names.contains(&l.name)).collect()
+        self.listeners
+            .iter()
+            .filter(|l| !self.controller_listener_names.contains(&l.name))
+            .collect()
     }
 
     /// Every log directory plus the metadata log directory, without duplicates, in order
@@ -385,7 +456,9 @@ impl ServerConfig {
 /// Keys that are not broker configs but are legitimately passed through a server file
 /// (listener-prefixed security settings, metric reporters' own keys).
 fn is_passthrough_key(name: &str) -> bool {
-    name.starts_with("listener.name.") || name.starts_with("metric.reporters.") || name.starts_with("confluent.")
+    name.starts_with("listener.name.")
+        || name.starts_with("metric.reporters.")
+        || name.starts_with("confluent.")
 }
 
 /// Parses and validates one key's raw value, or its default.
@@ -403,7 +476,10 @@ fn resolve(key: &ConfigKey, raw: Option<&str>) -> Result<Option<ConfigValue>, Co
 fn resolve_node_id(props: &Properties, r: &Resolved<'_>) -> Result<i32, ConfigError> {
     let node_id = r.int("node.id").unwrap_or(-1);
     let broker_id = r.int("broker.id").unwrap_or(-1);
-    match (props.contains_key("node.id"), props.contains_key("broker.id")) {
+    match (
+        props.contains_key("node.id"),
+        props.contains_key("broker.id"),
+    ) {
         (true, true) if node_id != broker_id => Err(ConfigError::Requirement(
             "You must set `node.id` to the same value as `broker.id`.".to_owned(),
         )),
@@ -416,7 +492,10 @@ fn resolve_node_id(props: &Properties, r: &Resolved<'_>) -> Result<i32, ConfigEr
 fn retention_ms(r: &Resolved<'_>) -> i64 {
     let millis = r
         .long("log.retention.ms")
-        .or_else(|| r.int("log.retention.minutes").map(|m| i64::from(m) * 60_000))
+        .or_else(|| {
+            r.int("log.retention.minutes")
+                .map(|m| i64::from(m) * 60_000)
+        })
         .unwrap_or_else(|| i64::from(r.int("log.retention.hours").unwrap_or(168)) * 3_600_000);
     if millis < 0 { -1 } else { millis }
 }
@@ -427,12 +506,24 @@ pub fn embedded_properties(data_dir: &str, client_port: u16, controller_port: u1
     [
         ("process.roles", "broker,controller".to_owned()),
         ("node.id", "1".to_owned()),
-        ("controller.quorum.voters", format!("1@127.0.0.1:{controller_port}")),
-        ("listeners", format!("PLAINTEXT://127.0.0.1:{client_port},CONTROLLER://127.0.0.1:{controller_port}")),
-        ("advertised.listeners", format!("PLAINTEXT://127.0.0.1:{client_port}")),
+        (
+            "controller.quorum.voters",
+            format!("1@127.0.0.1:{controller_port}"),
+        ),
+        (
+            "listeners",
+            format!("PLAINTEXT://127.0.0.1:{client_port},CONTROLLER://127.0.0.1:{controller_port}"),
+        ),
+        (
+            "advertised.listeners",
+            format!("PLAINTEXT://127.0.0.1:{client_port}"),
+        ),
         ("controller.listener.names", "CONTROLLER".to_owned()),
         ("inter.broker.listener.name", "PLAINTEXT".to_owned()),
-        ("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT".to_owned()),
+        (
+            "listener.security.protocol.map",
+            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT".to_owned(),
+        ),
         ("log.dirs", data_dir.to_owned()),
         ("offsets.topic.replication.factor", "1".to_owned()),
         ("transaction.state.log.replication.factor", "1".to_owned()),

@@ -89,12 +89,24 @@ impl ConfigValue {
 /// Not a number of type INT`.
 pub fn parse_typed(name: &str, raw: &str, ty: ConfigType) -> Result<ConfigValue, ConfigError> {
     let trimmed = raw.trim();
-    let not_a_number = || ConfigError::invalid(name, raw, format!("Not a number of type {}", ty.kafka_name()));
+    let not_a_number = || {
+        ConfigError::invalid(
+            name,
+            raw,
+            format!("Not a number of type {}", ty.kafka_name()),
+        )
+    };
     Ok(match ty {
         ConfigType::Boolean => match trimmed.to_ascii_lowercase().as_str() {
             "true" => ConfigValue::Boolean(true),
             "false" => ConfigValue::Boolean(false),
-            _ => return Err(ConfigError::invalid(name, raw, "Expected value to be either true or false")),
+            _ => {
+                return Err(ConfigError::invalid(
+                    name,
+                    raw,
+                    "Expected value to be either true or false",
+                ));
+            }
         },
         ConfigType::String => ConfigValue::String(raw.to_owned()),
         ConfigType::Class => ConfigValue::String(trimmed.to_owned()),
@@ -114,7 +126,10 @@ pub fn split_list(value: &str) -> Vec<String> {
     if value.is_empty() {
         return Vec::new();
     }
-    value.split(',').map(|item| item.trim().to_owned()).collect()
+    value
+        .split(',')
+        .map(|item| item.trim().to_owned())
+        .collect()
 }
 
 /// A value check (Kafka's `ConfigDef.Validator` implementations).
@@ -156,16 +171,28 @@ impl Validator {
                 #[allow(clippy::cast_precision_loss)]
                 let below = n < min as f64;
                 if below {
-                    Err(ConfigError::invalid(name, raw, format!("Value must be at least {min}")))
+                    Err(ConfigError::invalid(
+                        name,
+                        raw,
+                        format!("Value must be at least {min}"),
+                    ))
                 } else {
                     Ok(())
                 }
             }
             (Self::Between(min, max), Some(n), _) => {
                 if n < min {
-                    Err(ConfigError::invalid(name, raw, format!("Value must be no less than {}", java_number(min))))
+                    Err(ConfigError::invalid(
+                        name,
+                        raw,
+                        format!("Value must be no less than {}", java_number(min)),
+                    ))
                 } else if n > max {
-                    Err(ConfigError::invalid(name, raw, format!("Value must be no more than {}", java_number(max))))
+                    Err(ConfigError::invalid(
+                        name,
+                        raw,
+                        format!("Value must be no more than {}", java_number(max)),
+                    ))
                 } else {
                     Ok(())
                 }
@@ -174,7 +201,11 @@ impl Validator {
                 if allowed.contains(&s.as_str()) {
                     Ok(())
                 } else {
-                    Err(ConfigError::invalid(name, raw, format!("String must be one of: {}", allowed.join(", "))))
+                    Err(ConfigError::invalid(
+                        name,
+                        raw,
+                        format!("String must be one of: {}", allowed.join(", ")),
+                    ))
                 }
             }
             (Self::OneOfIgnoreCase(allowed), _, ConfigValue::String(s)) => {
@@ -184,7 +215,10 @@ impl Validator {
                     Err(ConfigError::invalid(
                         name,
                         raw,
-                        format!("String must be one of (case insensitive): {}", allowed.join(", ")),
+                        format!(
+                            "String must be one of (case insensitive): {}",
+                            allowed.join(", ")
+                        ),
                     ))
                 }
             }
@@ -208,7 +242,11 @@ impl Validator {
 /// Formats a bound the way Java prints the boxed number in validator messages (`1` for ints,
 /// `0.5` for doubles).
 fn java_number(n: f64) -> String {
-    if n.fract() == 0.0 { format!("{n:.0}") } else { n.to_string() }
+    if n.fract() == 0.0 {
+        format!("{n:.0}")
+    } else {
+        n.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -218,15 +256,27 @@ mod tests {
     #[test]
     fn int_parse_error_is_kafkas_wording() {
         let err = parse_typed("num.partitions", "abc", ConfigType::Int).unwrap_err();
-        assert_eq!(err.to_string(), "Invalid value abc for configuration num.partitions: Not a number of type INT");
+        assert_eq!(
+            err.to_string(),
+            "Invalid value abc for configuration num.partitions: Not a number of type INT"
+        );
     }
 
     #[test]
     fn numbers_and_booleans_are_trimmed() {
-        assert_eq!(parse_typed("k", " 7 ", ConfigType::Int).unwrap(), ConfigValue::Int(7));
-        assert_eq!(parse_typed("k", " TRUE ", ConfigType::Boolean).unwrap(), ConfigValue::Boolean(true));
+        assert_eq!(
+            parse_typed("k", " 7 ", ConfigType::Int).unwrap(),
+            ConfigValue::Int(7)
+        );
+        assert_eq!(
+            parse_typed("k", " TRUE ", ConfigType::Boolean).unwrap(),
+            ConfigValue::Boolean(true)
+        );
         let err = parse_typed("k", "yes", ConfigType::Boolean).unwrap_err();
-        assert_eq!(err.to_string(), "Invalid value yes for configuration k: Expected value to be either true or false");
+        assert_eq!(
+            err.to_string(),
+            "Invalid value yes for configuration k: Expected value to be either true or false"
+        );
     }
 
     #[test]
@@ -243,12 +293,27 @@ mod tests {
 
     #[test]
     fn range_and_string_validators_use_kafka_text() {
-        let err = Validator::AtLeast(14).check("segment.bytes", "13", &ConfigValue::Int(13)).unwrap_err();
-        assert_eq!(err.to_string(), "Invalid value 13 for configuration segment.bytes: Value must be at least 14");
-        let err = Validator::Between(0.0, 1.0).check("r", "1.5", &ConfigValue::Double(1.5)).unwrap_err();
-        assert_eq!(err.to_string(), "Invalid value 1.5 for configuration r: Value must be no more than 1");
+        let err = Validator::AtLeast(14)
+            .check("segment.bytes", "13", &ConfigValue::Int(13))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Invalid value 13 for configuration segment.bytes: Value must be at least 14"
+        );
+        let err = Validator::Between(0.0, 1.0)
+            .check("r", "1.5", &ConfigValue::Double(1.5))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Invalid value 1.5 for configuration r: Value must be no more than 1"
+        );
         let list = ConfigValue::List(vec!["delete".into(), "zap".into()]);
-        let err = Validator::ListOf(&["compact", "delete"]).check("cleanup.policy", "delete,zap", &list).unwrap_err();
-        assert_eq!(err.to_string(), "Invalid value zap for configuration cleanup.policy: String must be one of: compact, delete");
+        let err = Validator::ListOf(&["compact", "delete"])
+            .check("cleanup.policy", "delete,zap", &list)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Invalid value zap for configuration cleanup.policy: String must be one of: compact, delete"
+        );
     }
 }
