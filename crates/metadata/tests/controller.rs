@@ -7,6 +7,9 @@
 //! `StripedReplicaPlacer`, `Topic.validate`, `ConfigurationControlManager` and KIP-339 for
 //! incremental config operations.
 
+// Test helpers outside #[test] functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use fjord_metadata::controller::{
     AlterConfigOp, AlterConfigsResource, CreatableTopic, CreatePartitionsTopic,
     IncrementalAlterConfigsResource, SequentialTopicIds, TopicRef, codes,
@@ -562,7 +565,8 @@ fn incremental_alter_configs_set_delete_append_subtract_kip_339() {
     let (mut controller, mut image) = (controller(), single_node_image());
     create_one(&mut controller, &mut image, topic("t", 1, 1)).unwrap();
     let resource = ConfigResource::topic("t");
-    let phases: Vec<(Vec<(&str, AlterConfigOp)>, Vec<(&str, &str)>)> = vec![
+    type Phase<'a> = (Vec<(&'a str, AlterConfigOp)>, Vec<(&'a str, &'a str)>);
+    let phases: Vec<Phase> = vec![
         (
             vec![("retention.ms", AlterConfigOp::Set("100".into()))],
             vec![("retention.ms", "100")],

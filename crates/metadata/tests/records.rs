@@ -6,6 +6,9 @@
 //! and the field order of `metadata/src/main/resources/common/metadata/TopicRecord.json` and
 //! `PartitionRecord.json`; proptest round-trips for every record type; decode errors named.
 
+// Test helpers outside #[test] functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use fjord_metadata::records::{
     BrokerEndpoint, BrokerFeature, ConfigRecord, FeatureLevelRecord, MetadataRecord,
     PartitionChangeRecord, PartitionRecord, RecordDecodeError, RegisterBrokerRecord,

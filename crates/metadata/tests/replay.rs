@@ -7,6 +7,9 @@
 //! fail often); each result's records are replayed live as one batch and also kept; the kept
 //! batches are encoded, decoded (the on-log path) and replayed into a fresh image.
 
+// Test helpers outside #[test] functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use fjord_metadata::controller::{
     AlterConfigOp, AlterConfigsResource, CreatableTopic, CreatePartitionsTopic,
     IncrementalAlterConfigsResource, SequentialTopicIds, TopicRef,

@@ -5,6 +5,9 @@
 //! image; cut the segment file mid-batch and reopen (Kafka's recovery truncates a torn tail);
 //! inject a failing log to check the store stops writing.
 
+// Test helpers outside #[test] functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs::OpenOptions;
 use std::path::Path;
 use std::sync::Arc;
