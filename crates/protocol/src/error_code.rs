@@ -120,6 +120,8 @@ error_codes! {
     FetchSessionIdNotFound = 70,
     /// The fetch session epoch is invalid.
     InvalidFetchSessionEpoch = 71,
+    /// Topic deletion is disabled (`delete.topic.enable=false`).
+    TopicDeletionDisabled = 73,
     /// The leader epoch in the request is older than the broker's.
     FencedLeaderEpoch = 74,
     /// The leader epoch in the request is newer than the broker's.

@@ -1,0 +1,117 @@
+//! One client connection: a reader that frames requests and a writer that sends replies in
+//! request order.
+//!
+//! Kafka semantics kept here:
+//! - a frame whose size prefix exceeds `socket.request.max.bytes` closes the connection
+//!   (`NetworkReceive` → `InvalidReceiveException`);
+//! - a request the broker cannot parse or does not serve closes the connection after the
+//!   replies already queued ahead of it (`SocketServer.processCompletedReceives`);
+//! - `acks=0` produce requests get no reply at all;
+//! - a connection idle for `connections.max.idle.ms` is closed (`Selector` idle expiry);
+//! - on shutdown: stop reading, finish replies in flight, close.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use fjord_protocol::frame::decode_frame;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::api::{BrokerContext, Outcome, handle_frame};
+
+/// Bytes read from the socket per read call (grows when a large frame is announced).
+const READ_BUFFER_BYTES_INITIAL: usize = 64 * 1024;
+
+/// Serves `stream` until the client closes it, a protocol error closes it, it idles out, or
+/// shutdown is requested.
+pub async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    ctx: Arc<BrokerContext>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let (mut reader, writer) = stream.into_split();
+    let (pending_tx, pending_rx) = mpsc::channel::<oneshot::Receiver<Outcome>>(
+        ctx.config.in_flight_requests_per_connection_max,
+    );
+    let writer_task = tokio::spawn(write_replies(writer, pending_rx, peer));
+    let mut buf = BytesMut::with_capacity(READ_BUFFER_BYTES_INITIAL);
+    let idle = ctx.config.connections_max_idle;
+    let frame_bytes_max = ctx.config.socket_request_max_bytes;
+    'read: loop {
+        // Hand every complete frame to its own task, queueing its reply slot in order. The
+        // bounded queue is the per-connection in-flight limit: a full queue stops reading.
+        loop {
+            match decode_frame(&mut buf, frame_bytes_max) {
+                Ok(Some(frame)) => {
+                    let (reply_tx, reply_rx) = oneshot::channel();
+                    if pending_tx.send(reply_rx).await.is_err() {
+                        break 'read; // writer gone: connection is closing
+                    }
+                    let ctx = ctx.clone();
+                    tokio::spawn(async move {
+                        let _ = reply_tx.send(handle_frame(&ctx, frame).await);
+                    });
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    tracing::warn!(%peer, %error, "closing connection: invalid receive");
+                    break 'read;
+                }
+            }
+        }
+        if buf.capacity() - buf.len() < 4096 {
+            buf.reserve(READ_BUFFER_BYTES_INITIAL);
+        }
+        tokio::select! {
+            read = tokio::time::timeout(idle, reader.read_buf(&mut buf)) => match read {
+                Ok(Ok(0)) => break,
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => {
+                    tracing::debug!(%peer, %error, "read failed");
+                    break;
+                }
+                Err(_) => {
+                    tracing::info!(%peer, idle_ms = idle.as_millis() as u64, "closing idle connection (connections.max.idle.ms)");
+                    break;
+                }
+            },
+            _ = pending_tx.closed() => break,
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        }
+    }
+    // Dropping the sender lets the writer finish the replies already queued, then close.
+    drop(pending_tx);
+    let _ = writer_task.await;
+}
+
+async fn write_replies(
+    mut writer: OwnedWriteHalf,
+    mut pending: mpsc::Receiver<oneshot::Receiver<Outcome>>,
+    peer: SocketAddr,
+) {
+    while let Some(reply) = pending.recv().await {
+        match reply.await {
+            Ok(Outcome::Respond(frame)) => {
+                if let Err(error) = writer.write_all(&frame).await {
+                    tracing::debug!(%peer, %error, "write failed");
+                    break;
+                }
+            }
+            Ok(Outcome::NoResponse) => {}
+            Ok(Outcome::Close(reason)) => {
+                tracing::warn!(%peer, %reason, "closing connection");
+                break;
+            }
+            Err(_) => {
+                tracing::error!(%peer, "request task ended without a reply; closing connection");
+                break;
+            }
+        }
+    }
+    pending.close();
+    let _ = writer.shutdown().await;
+}
