@@ -18,7 +18,7 @@ use fjord_metadata::controller::{
 };
 use fjord_metadata::records::BrokerEndpoint;
 use fjord_metadata::store::{
-    BootstrapOptions, FileMetadataLog, METADATA_PARTITION_DIR, MetadataLog, StoreOptions,
+    BootstrapOptions, METADATA_PARTITION_DIR, MetadataLog, StorageMetadataLog, StoreOptions,
 };
 use fjord_metadata::{
     ConfigResource, Controller, ControllerOptions, KnownTopicConfigs, MetadataStore, StoreError,
@@ -217,12 +217,17 @@ fn readers_keep_their_snapshot_and_listeners_see_each_commit() {
 
 /// A log whose appends fail after the bootstrap, like a disk that went away.
 struct FailingLog {
-    inner: FileMetadataLog,
+    inner: StorageMetadataLog,
     appends_left: usize,
 }
 
 impl MetadataLog for FailingLog {
-    fn append_durable(&mut self, batch: Vec<u8>) -> Result<i64, StoreError> {
+    fn append_durable(
+        &mut self,
+        batch: Vec<u8>,
+        epoch: i32,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
         if self.appends_left == 0 {
             return Err(StoreError::Io {
                 path: "disk".into(),
@@ -230,7 +235,7 @@ impl MetadataLog for FailingLog {
             });
         }
         self.appends_left -= 1;
-        self.inner.append_durable(batch)
+        self.inner.append_durable(batch, epoch, now_ms)
     }
 
     fn log_end_offset(&self) -> i64 {
@@ -246,7 +251,7 @@ impl MetadataLog for FailingLog {
 fn a_failed_append_stops_all_later_writes() {
     let dir = tempfile::tempdir().unwrap();
     let log = FailingLog {
-        inner: FileMetadataLog::open(dir.path()).unwrap(),
+        inner: StorageMetadataLog::open(dir.path(), NOW_MS).unwrap(),
         appends_left: 1,
     };
     let store = MetadataStore::open(Box::new(log), options(), controller(), NOW_MS).unwrap();

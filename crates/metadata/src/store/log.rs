@@ -1,145 +1,145 @@
-//! The metadata log seam and its local file implementation.
+//! The metadata log seam and its fjord-storage implementation.
 //!
-//! [`MetadataLog`] is what the store needs from a log: append one batch durably, and read every
-//! batch back on open. Today [`FileMetadataLog`] implements it over a single Kafka-format
-//! segment file; the adapter over fjord-storage's `Log` (and later the Raft log) implements the
-//! same trait, so the store does not change.
+//! [`MetadataLog`] is what the store needs from a log: append one batch durably, and hand
+//! back every batch on open. [`StorageMetadataLog`] implements it over fjord-storage's `Log`
+//! in Kafka's `__cluster_metadata-0` partition directory (segments, indexes, leader epoch
+//! checkpoint, recovery of a torn tail); the Raft log will implement the same trait.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use fjord_record::header::{self, BatchHeader};
+use fjord_record::Batches;
+use fjord_storage::{Log, LogConfig, LogOpenOptions, RealDisk};
 
 use super::StoreError;
 
 /// Kafka's metadata topic partition directory name (`__cluster_metadata-0`).
 pub const METADATA_PARTITION_DIR: &str = "__cluster_metadata-0";
-/// The first segment's file name (base offset 0, 20 digits, Kafka `LogFileUtils`).
-pub const FIRST_SEGMENT_FILE: &str = "00000000000000000000.log";
-/// Largest metadata batch accepted on read, bounding a corrupt length's allocation. Kafka's
-/// KRaft batches are at most 8 MiB (`MAX_BATCH_SIZE_BYTES` in `KafkaRaftClient`).
+/// Largest metadata batch, bounding allocation on read. Kafka's KRaft batches are at most
+/// 8 MiB (`KafkaRaftClient.MAX_BATCH_SIZE_BYTES`).
 pub const METADATA_BATCH_BYTES_MAX: usize = 8 * 1024 * 1024;
 
 /// A log of metadata record batches.
 ///
-/// Errors: an `Err` from `append` leaves the log's tail unknown (the batch may be partly
-/// written); the caller must stop writing (the store fails all later writes) and recover by
-/// reopening, which truncates a torn tail.
+/// Errors: an `Err` from `append_durable` leaves the log's tail unknown (the batch may be
+/// partly written); the caller must stop writing (the store fails all later writes) and recover
+/// by reopening, which truncates a torn tail.
 pub trait MetadataLog: Send {
-    /// Appends one batch (built at base offset 0), assigning offsets from the log end, and
-    /// makes it durable (fsync) before returning. Returns the batch's base offset.
-    fn append_durable(&mut self, batch: Vec<u8>) -> Result<i64, StoreError>;
+    /// Appends one batch (built at base offset 0): assigns offsets from the log end, stamps
+    /// `leader_epoch`, and makes it durable (fsync) before returning. Returns the base offset.
+    fn append_durable(
+        &mut self,
+        batch: Vec<u8>,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<i64, StoreError>;
 
     /// The next offset to be assigned.
     fn log_end_offset(&self) -> i64;
 
     /// Hands over the batches found when the log was opened, in offset order, validated
-    /// (CRC, lengths, contiguous offsets). Later calls return nothing.
+    /// (CRC, lengths). Later calls return nothing.
     fn take_loaded_batches(&mut self) -> Result<Vec<Vec<u8>>, StoreError>;
 }
 
-/// A metadata log in `<metadata.log.dir>/__cluster_metadata-0/00000000000000000000.log`,
-/// Kafka's segment format (so `kafka-dump-log.sh --cluster-metadata-decoder` can read it).
-/// One segment, no index files: the metadata log is small and read start to end on open.
+/// The metadata log in `<metadata.log.dir>/__cluster_metadata-0/`, through fjord-storage's
+/// `Log` (so `kafka-dump-log.sh --cluster-metadata-decoder` reads it).
 #[derive(Debug)]
-pub struct FileMetadataLog {
-    path: PathBuf,
-    file: File,
-    log_end_offset: i64,
+pub struct StorageMetadataLog {
+    dir: PathBuf,
+    log: Log,
     loaded: Vec<Vec<u8>>,
 }
 
-impl FileMetadataLog {
-    /// Opens (creating if needed) the metadata partition under `metadata_log_dir`, validating
-    /// every batch. The log is truncated at the first incomplete or corrupt batch (a torn
-    /// write from an unclean stop), as Kafka's segment recovery does.
-    pub fn open(metadata_log_dir: &Path) -> Result<Self, StoreError> {
+impl StorageMetadataLog {
+    /// Opens (creating if needed) the metadata partition under `metadata_log_dir`. Recovery
+    /// validates every batch and truncates at the first incomplete or corrupt one (a torn
+    /// write from an unclean stop), as Kafka's `LogLoader` does.
+    pub fn open(metadata_log_dir: &Path, now_ms: i64) -> Result<Self, StoreError> {
         let dir = metadata_log_dir.join(METADATA_PARTITION_DIR);
-        fs::create_dir_all(&dir).map_err(|source| StoreError::io(&dir, source))?;
-        let path = dir.join(FIRST_SEGMENT_FILE);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(|source| StoreError::io(&path, source))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|source| StoreError::io(&path, source))?;
-        let (batches, valid_bytes, log_end_offset) = scan(&bytes);
-        if valid_bytes < bytes.len() {
-            tracing::warn!(
-                path = %path.display(),
-                dropped_bytes = bytes.len() - valid_bytes,
-                "truncating torn or corrupt tail of the metadata log"
-            );
-            file.set_len(valid_bytes as u64)
-                .map_err(|source| StoreError::io(&path, source))?;
-            file.sync_all()
-                .map_err(|source| StoreError::io(&path, source))?;
-        }
-        Ok(Self {
-            path,
-            file,
-            log_end_offset,
-            loaded: batches,
+        let config = LogConfig {
+            max_message_bytes: METADATA_BATCH_BYTES_MAX as u64,
+            ..LogConfig::default()
+        };
+        let log = Log::open(
+            &dir,
+            config,
+            Arc::new(RealDisk),
+            LogOpenOptions::new(now_ms),
+        )?;
+        let loaded = read_all(&log)?;
+        Ok(Self { dir, log, loaded })
+    }
+
+    /// The partition directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Every batch from the log start to the log end.
+fn read_all(log: &Log) -> Result<Vec<Vec<u8>>, StoreError> {
+    if log.log_end_offset() == log.log_start_offset() {
+        return Ok(Vec::new());
+    }
+    let data = log.read(log.log_start_offset(), usize::MAX, None, true)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(data.total_bytes).unwrap_or(0));
+    for range in &data.ranges {
+        let start = bytes.len();
+        bytes.resize(start + usize::try_from(range.len).unwrap_or(0), 0);
+        range
+            .file
+            .read_exact_at(&mut bytes[start..], range.position)
+            .map_err(|source| StoreError::Io {
+                path: log.dir().to_path_buf(),
+                source,
+            })?;
+    }
+    Batches::new(&bytes, METADATA_BATCH_BYTES_MAX)
+        .map(|batch| {
+            batch
+                .map(|batch| batch.bytes.to_vec())
+                .map_err(|error| StoreError::Corrupt {
+                    offset: -1,
+                    reason: format!(
+                        "batch at byte {} after recovery: {}",
+                        error.position, error.error
+                    ),
+                })
         })
-    }
-
-    /// The segment file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
+        .collect()
 }
 
-/// Splits `bytes` into valid batches; returns them, the byte length they cover, and the next
-/// offset.
-fn scan(bytes: &[u8]) -> (Vec<Vec<u8>>, usize, i64) {
-    let mut position = 0;
-    let mut next_offset = 0;
-    let mut batches = Vec::new();
-    while position < bytes.len() {
-        let rest = &bytes[position..];
-        let Ok(header) = BatchHeader::validate(rest, METADATA_BATCH_BYTES_MAX) else {
-            break;
-        };
-        if header.base_offset() != next_offset {
-            // Offsets must be contiguous in a log we wrote; anything else is corruption.
-            break;
-        }
-        next_offset = header.next_offset();
-        batches.push(rest[..header.total_size()].to_vec());
-        position += header.total_size();
-    }
-    (batches, position, next_offset)
-}
-
-impl MetadataLog for FileMetadataLog {
-    fn append_durable(&mut self, mut batch: Vec<u8>) -> Result<i64, StoreError> {
-        let base_offset = self.log_end_offset;
-        header::set_base_offset(&mut batch, base_offset);
-        // Pair assertion: the batch we write is one the reader will accept.
-        let next_offset = match BatchHeader::validate(&batch, METADATA_BATCH_BYTES_MAX) {
-            Ok(header) => header.next_offset(),
-            Err(error) => panic!("built an invalid metadata batch: {error}"),
-        };
-        self.file
-            .write_all(&batch)
-            .map_err(|source| StoreError::io(&self.path, source))?;
+impl MetadataLog for StorageMetadataLog {
+    fn append_durable(
+        &mut self,
+        mut batch: Vec<u8>,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let info = self
+            .log
+            .append_as_leader(&mut batch, leader_epoch, now_ms)?;
         // Metadata must be durable before the request is acknowledged.
-        self.file
-            .sync_data()
-            .map_err(|source| StoreError::io(&self.path, source))?;
-        self.log_end_offset = next_offset;
-        Ok(base_offset)
+        self.log.flush()?;
+        Ok(info.first_offset)
     }
 
     fn log_end_offset(&self) -> i64 {
-        self.log_end_offset
+        self.log.log_end_offset()
     }
 
     fn take_loaded_batches(&mut self) -> Result<Vec<Vec<u8>>, StoreError> {
         Ok(std::mem::take(&mut self.loaded))
+    }
+}
+
+impl Drop for StorageMetadataLog {
+    fn drop(&mut self) {
+        // Seal the active segment so indexes are trimmed; every append was already flushed.
+        if let Err(error) = self.log.close() {
+            tracing::warn!(dir = %self.dir.display(), %error, "closing the metadata log failed");
+        }
     }
 }

@@ -16,7 +16,7 @@
 mod batch;
 mod log;
 
-pub use log::{FileMetadataLog, METADATA_PARTITION_DIR, MetadataLog};
+pub use log::{METADATA_BATCH_BYTES_MAX, METADATA_PARTITION_DIR, MetadataLog, StorageMetadataLog};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -52,6 +52,9 @@ pub enum StoreError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The storage layer failed (I/O, or the partition log's own checks).
+    #[error("metadata log storage failed: {0}")]
+    Storage(#[from] fjord_storage::StorageError),
     /// A batch inside the valid part of the log could not be read as metadata records.
     #[error("metadata log is corrupt at offset {offset}: {reason}")]
     Corrupt {
@@ -63,22 +66,6 @@ pub enum StoreError {
     /// An earlier append failed; the store accepts no more writes until reopened.
     #[error("metadata store stopped accepting writes after an earlier failure: {0}")]
     Failed(String),
-}
-
-impl StoreError {
-    fn io(path: &Path, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    }
-
-    fn corrupt_batch(error: fjord_record::RecordError) -> Self {
-        Self::Corrupt {
-            offset: -1,
-            reason: error.to_string(),
-        }
-    }
 }
 
 /// What this node registers on first start.
@@ -145,7 +132,7 @@ impl MetadataStore {
         controller: Controller,
         now_ms: i64,
     ) -> Result<Self, StoreError> {
-        let log = FileMetadataLog::open(metadata_log_dir)?;
+        let log = StorageMetadataLog::open(metadata_log_dir, now_ms)?;
         Self::open(Box::new(log), options, controller, now_ms)
     }
 
@@ -158,7 +145,7 @@ impl MetadataStore {
     ) -> Result<Self, StoreError> {
         let mut image = MetadataImage::empty(&options.cluster_id, options.node_id);
         for batch in log.take_loaded_batches()? {
-            let (last_offset, records) = decode_batch(&batch)?;
+            let (last_offset, records) = batch::decode_batch(&batch)?;
             if !records.is_empty() {
                 image.replay_batch(last_offset, &records);
             }
@@ -304,9 +291,11 @@ impl MetadataStore {
         if let Some(reason) = &writer.failed {
             return Err(StoreError::Failed(reason.clone()));
         }
-        let values: Vec<Vec<u8>> = records.iter().map(MetadataRecord::encode).collect();
-        let batch = batch::build_batch(&values, now_ms, writer.leader_epoch);
-        let base_offset = match writer.log.append_durable(batch) {
+        let batch = batch::build_batch(&records, now_ms, writer.leader_epoch)?;
+        let base_offset = match writer
+            .log
+            .append_durable(batch, writer.leader_epoch, now_ms)
+        {
             Ok(offset) => offset,
             Err(error) => {
                 writer.failed = Some(error.to_string());
@@ -334,21 +323,6 @@ impl MetadataStore {
         }
         Ok(last_offset)
     }
-}
-
-/// Decodes one batch into `(last offset, records)`.
-fn decode_batch(batch: &[u8]) -> Result<(i64, Vec<MetadataRecord>), StoreError> {
-    let header = fjord_record::BatchHeader::new(batch).map_err(StoreError::corrupt_batch)?;
-    let values = batch::batch_values(batch)?;
-    let records = values
-        .iter()
-        .map(|value| MetadataRecord::decode(value))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| StoreError::Corrupt {
-            offset: header.base_offset(),
-            reason: error.to_string(),
-        })?;
-    Ok((header.last_offset(), records))
 }
 
 /// Records to commit at open: `metadata.version` if unset, and this node's registration if it
