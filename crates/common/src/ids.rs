@@ -52,7 +52,10 @@ pub struct TopicPartitionParseError {
 impl TopicPartition {
     /// Builds a topic-partition.
     pub fn new(topic: impl Into<String>, partition: i32) -> Self {
-        Self { topic: topic.into(), partition }
+        Self {
+            topic: topic.into(),
+            partition,
+        }
     }
 
     /// Kafka's directory name, `<topic>-<partition>`.
@@ -63,12 +66,19 @@ impl TopicPartition {
     /// Parses a directory name `<topic>-<partition>`; the topic may itself contain `-`, so the
     /// split is at the last `-` (Kafka `UnifiedLog.parseTopicPartitionName`).
     pub fn parse_dir_name(name: &str) -> Result<Self, TopicPartitionParseError> {
-        let err = |reason| TopicPartitionParseError { name: name.to_string(), reason };
-        let (topic, partition) = name.rsplit_once('-').ok_or_else(|| err("no '-' separator"))?;
+        let err = |reason| TopicPartitionParseError {
+            name: name.to_string(),
+            reason,
+        };
+        let (topic, partition) = name
+            .rsplit_once('-')
+            .ok_or_else(|| err("no '-' separator"))?;
         if topic.is_empty() {
             return Err(err("empty topic"));
         }
-        let partition: i32 = partition.parse().map_err(|_| err("partition is not an integer"))?;
+        let partition: i32 = partition
+            .parse()
+            .map_err(|_| err("partition is not an integer"))?;
         if partition < 0 {
             return Err(err("negative partition"));
         }

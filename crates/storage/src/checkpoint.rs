@@ -40,7 +40,8 @@ pub fn write_atomically(disk: &dyn Disk, path: &Path, contents: &[u8]) -> Result
     file.write_all_at(contents, 0).map_err(tmp_err)?;
     file.sync_data().map_err(tmp_err)?;
     drop(file);
-    disk.rename(&tmp, path).map_err(|e| StorageError::io(path, e))?;
+    disk.rename(&tmp, path)
+        .map_err(|e| StorageError::io(path, e))?;
     if let Some(dir) = path.parent() {
         disk.sync_dir(dir).map_err(|e| StorageError::io(dir, e))?;
     }
@@ -57,7 +58,10 @@ fn render<T>(entries: &[T], line: impl Fn(&T) -> String) -> String {
 }
 
 fn parse_lines<'a>(path: &Path, text: &'a str) -> Result<Vec<&'a str>> {
-    let corrupt = |reason: String| StorageError::Corrupt { path: path.to_path_buf(), reason };
+    let corrupt = |reason: String| StorageError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
     let mut lines = text.lines();
     let version = lines.next().ok_or_else(|| corrupt("empty file".into()))?;
     if version.trim() != CHECKPOINT_VERSION.to_string() {
@@ -69,7 +73,10 @@ fn parse_lines<'a>(path: &Path, text: &'a str) -> Result<Vec<&'a str>> {
         .ok_or_else(|| corrupt("missing or malformed entry count".into()))?;
     let entries: Vec<&str> = lines.filter(|l| !l.trim().is_empty()).collect();
     if entries.len() != count {
-        return Err(corrupt(format!("expected {count} entries, found {}", entries.len())));
+        return Err(corrupt(format!(
+            "expected {count} entries, found {}",
+            entries.len()
+        )));
     }
     Ok(entries)
 }
@@ -77,11 +84,17 @@ fn parse_lines<'a>(path: &Path, text: &'a str) -> Result<Vec<&'a str>> {
 /// Renders an offset checkpoint (`topic partition offset` lines, sorted by topic-partition).
 pub fn render_offsets(offsets: &BTreeMap<TopicPartition, i64>) -> String {
     let entries: Vec<_> = offsets.iter().collect();
-    render(&entries, |(tp, offset)| format!("{} {} {}", tp.topic, tp.partition, offset))
+    render(&entries, |(tp, offset)| {
+        format!("{} {} {}", tp.topic, tp.partition, offset)
+    })
 }
 
 /// Writes an offset checkpoint file.
-pub fn write_offsets(disk: &dyn Disk, path: &Path, offsets: &BTreeMap<TopicPartition, i64>) -> Result<()> {
+pub fn write_offsets(
+    disk: &dyn Disk,
+    path: &Path,
+    offsets: &BTreeMap<TopicPartition, i64>,
+) -> Result<()> {
     write_atomically(disk, path, render_offsets(offsets).as_bytes())
 }
 
@@ -96,7 +109,11 @@ pub fn read_offsets(disk: &dyn Disk, path: &Path) -> Result<BTreeMap<TopicPartit
     for line in parse_lines(path, &text)? {
         let parts: Vec<&str> = line.split_whitespace().collect();
         let parsed = match parts.as_slice() {
-            [topic, partition, offset] => partition.parse().ok().zip(offset.parse().ok()).map(|(p, o)| (topic, p, o)),
+            [topic, partition, offset] => partition
+                .parse()
+                .ok()
+                .zip(offset.parse().ok())
+                .map(|(p, o)| (topic, p, o)),
             _ => None,
         };
         let (topic, partition, offset) = parsed.ok_or_else(|| StorageError::Corrupt {
@@ -132,12 +149,18 @@ pub fn read_epochs(disk: &dyn Disk, path: &Path) -> Result<Vec<EpochEntry>> {
     let mut out = Vec::new();
     for line in parse_lines(path, &text)? {
         let mut parts = line.split_whitespace();
-        let entry = match (parts.next(), parts.next(), parts.next()) {
-            (Some(epoch), Some(offset), None) => {
-                epoch.parse().ok().zip(offset.parse().ok()).map(|(epoch, start_offset)| EpochEntry { epoch, start_offset })
-            }
-            _ => None,
-        };
+        let entry =
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(epoch), Some(offset), None) => epoch
+                    .parse()
+                    .ok()
+                    .zip(offset.parse().ok())
+                    .map(|(epoch, start_offset)| EpochEntry {
+                        epoch,
+                        start_offset,
+                    }),
+                _ => None,
+            };
         out.push(entry.ok_or_else(|| StorageError::Corrupt {
             path: path.to_path_buf(),
             reason: format!("malformed line {line:?}"),
@@ -158,9 +181,15 @@ pub fn read_partition_metadata(disk: &dyn Disk, path: &Path) -> Result<Option<To
     }
     let bytes = disk.read(path).map_err(|e| StorageError::io(path, e))?;
     let text = String::from_utf8_lossy(&bytes);
-    let corrupt = |reason: &str| StorageError::Corrupt { path: path.to_path_buf(), reason: reason.to_string() };
+    let corrupt = |reason: &str| StorageError::Corrupt {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
     let mut lines = text.lines();
-    let version = lines.next().and_then(|l| l.split_once(':')).map(|(_, v)| v.trim());
+    let version = lines
+        .next()
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim());
     if version != Some("0") {
         return Err(corrupt("unsupported or missing version"));
     }

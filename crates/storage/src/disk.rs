@@ -80,7 +80,9 @@ pub struct RealFile {
 impl RealFile {
     /// Wraps an open file.
     pub fn new(file: File) -> Self {
-        Self { file: Arc::new(file) }
+        Self {
+            file: Arc::new(file),
+        }
     }
 }
 
@@ -107,7 +109,11 @@ impl DiskFile for RealFile {
 
 impl Disk for RealDisk {
     fn open(&self, path: &Path, create: bool) -> io::Result<Arc<dyn DiskFile>> {
-        let file = OpenOptions::new().read(true).write(true).create(create).open(path)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(create)
+            .open(path)?;
         Ok(Arc::new(RealFile::new(file)))
     }
     fn create_dir_all(&self, path: &Path) -> io::Result<()> {

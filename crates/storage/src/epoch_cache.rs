@@ -32,11 +32,17 @@ impl LeaderEpochCache {
         // Keep only a strictly increasing prefix; anything else cannot have been written by us.
         let mut kept: Vec<EpochEntry> = Vec::with_capacity(entries.len());
         for entry in entries.drain(..) {
-            if kept.last().is_none_or(|last| entry.epoch > last.epoch && entry.start_offset >= last.start_offset) {
+            if kept.last().is_none_or(|last| {
+                entry.epoch > last.epoch && entry.start_offset >= last.start_offset
+            }) {
                 kept.push(entry);
             }
         }
-        Ok(Self { disk, path, entries: kept })
+        Ok(Self {
+            disk,
+            path,
+            entries: kept,
+        })
     }
 
     /// All entries, oldest first.
@@ -56,7 +62,11 @@ impl LeaderEpochCache {
 
     /// The epoch in which `offset` was written (the last entry starting at or before it).
     pub fn epoch_for_offset(&self, offset: i64) -> Option<i32> {
-        self.entries.iter().rev().find(|e| e.start_offset <= offset).map(|e| e.epoch)
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.start_offset <= offset)
+            .map(|e| e.epoch)
     }
 
     /// Records that `epoch` starts at `start_offset` (Kafka `LeaderEpochFileCache.assign`):
@@ -72,8 +82,12 @@ impl LeaderEpochCache {
         {
             return Ok(false);
         }
-        self.entries.retain(|e| e.epoch < epoch && e.start_offset < start_offset);
-        self.entries.push(EpochEntry { epoch, start_offset });
+        self.entries
+            .retain(|e| e.epoch < epoch && e.start_offset < start_offset);
+        self.entries.push(EpochEntry {
+            epoch,
+            start_offset,
+        });
         self.flush()?;
         Ok(true)
     }
@@ -110,16 +124,28 @@ impl LeaderEpochCache {
     /// Drops entries wholly below `start_offset`; the last of them is kept with its start
     /// moved up to `start_offset` (Kafka `truncateFromStart`).
     pub fn truncate_from_start(&mut self, start_offset: i64) -> Result<()> {
-        let below = self.entries.iter().filter(|e| e.start_offset <= start_offset).count();
+        let below = self
+            .entries
+            .iter()
+            .filter(|e| e.start_offset <= start_offset)
+            .count();
         if below == 0 {
             return Ok(());
         }
-        let Some(last_below) = self.entries.get(below - 1).copied() else { return Ok(()) };
+        let Some(last_below) = self.entries.get(below - 1).copied() else {
+            return Ok(());
+        };
         if below == 1 && last_below.start_offset == start_offset {
             return Ok(());
         }
         self.entries.drain(..below);
-        self.entries.insert(0, EpochEntry { epoch: last_below.epoch, start_offset });
+        self.entries.insert(
+            0,
+            EpochEntry {
+                epoch: last_below.epoch,
+                start_offset,
+            },
+        );
         self.flush()
     }
 
@@ -131,6 +157,10 @@ impl LeaderEpochCache {
 
     /// Rewrites the checkpoint file.
     pub fn flush(&self) -> Result<()> {
-        checkpoint::write_atomically(self.disk.as_ref(), &self.path, checkpoint::render_epochs(&self.entries).as_bytes())
+        checkpoint::write_atomically(
+            self.disk.as_ref(),
+            &self.path,
+            checkpoint::render_epochs(&self.entries).as_bytes(),
+        )
     }
 }

@@ -40,7 +40,10 @@ struct FaultState {
 impl FaultState {
     fn check_eio(&self, path: &Path) -> io::Result<()> {
         if self.eio_under.iter().any(|dir| path.starts_with(dir)) {
-            return Err(io::Error::other(format!("injected EIO on {}", path.display())));
+            return Err(io::Error::other(format!(
+                "injected EIO on {}",
+                path.display()
+            )));
         }
         Ok(())
     }
@@ -54,7 +57,9 @@ pub struct FaultyDisk {
 
 fn lock(state: &Mutex<FaultState>) -> MutexGuard<'_, FaultState> {
     // A panic while holding the lock only happens in a failing test; keep going with the data.
-    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl FaultyDisk {
@@ -85,12 +90,17 @@ impl FaultyDisk {
 
     /// Reads of `path` covering byte `position` see it with `bit` (0..8) flipped.
     pub fn flip_bit_on_read(&self, path: &Path, position: u64, bit: u8) {
-        lock(&self.state).bit_flips.push((path.to_path_buf(), position, bit % 8));
+        lock(&self.state)
+            .bit_flips
+            .push((path.to_path_buf(), position, bit % 8));
     }
 
     /// The length of `path` known to be durable, if the file is tracked.
     pub fn synced_len(&self, path: &Path) -> Option<u64> {
-        lock(&self.state).files.get(path).map(|t| t.synced_len.load(Ordering::SeqCst))
+        lock(&self.state)
+            .files
+            .get(path)
+            .map(|t| t.synced_len.load(Ordering::SeqCst))
     }
 
     /// Simulates power loss: each tracked file keeps its synced length plus at most
@@ -101,7 +111,9 @@ impl FaultyDisk {
         state.torn_next_write = None;
         for tracked in state.files.values() {
             let path = lock_path(&tracked.path);
-            let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path) else { continue };
+            let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path) else {
+                continue;
+            };
             let len = file.metadata()?.len();
             let synced = tracked.synced_len.load(Ordering::SeqCst);
             if len > synced {
@@ -119,14 +131,19 @@ impl FaultyDisk {
             .files
             .entry(path.to_path_buf())
             .or_insert_with(|| {
-                Arc::new(Tracked { path: Mutex::new(path.to_path_buf()), synced_len: AtomicU64::new(len) })
+                Arc::new(Tracked {
+                    path: Mutex::new(path.to_path_buf()),
+                    synced_len: AtomicU64::new(len),
+                })
             })
             .clone()
     }
 }
 
 fn lock_path(path: &Mutex<PathBuf>) -> PathBuf {
-    path.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    path.lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
 }
 
 /// A file opened through [`FaultyDisk`].
@@ -149,7 +166,12 @@ impl DiskFile for FaultyFile {
         let flips: Vec<(u64, u8)> = {
             let state = lock(&self.state);
             state.check_eio(&path)?;
-            state.bit_flips.iter().filter(|(p, _, _)| *p == path).map(|(_, at, bit)| (*at, *bit)).collect()
+            state
+                .bit_flips
+                .iter()
+                .filter(|(p, _, _)| *p == path)
+                .map(|(_, at, bit)| (*at, *bit))
+                .collect()
         };
         self.inner.read_exact_at(buf, position)?;
         for (at, bit) in flips {
@@ -165,8 +187,12 @@ impl DiskFile for FaultyFile {
         let mut state = lock(&self.state);
         state.check_eio(&path)?;
         if let Some(keep) = state.torn_next_write.take() {
-            self.inner.write_all_at(&buf[..keep.min(buf.len())], position)?;
-            return Err(io::Error::other(format!("injected torn write on {}", path.display())));
+            self.inner
+                .write_all_at(&buf[..keep.min(buf.len())], position)?;
+            return Err(io::Error::other(format!(
+                "injected torn write on {}",
+                path.display()
+            )));
         }
         if let Some(space_left) = state.space_left {
             let len = self.inner.len()?;
@@ -174,7 +200,8 @@ impl DiskFile for FaultyFile {
             let growth = end.saturating_sub(len.max(position));
             if growth > space_left {
                 let fits = (len.max(position) + space_left).saturating_sub(position) as usize;
-                self.inner.write_all_at(&buf[..fits.min(buf.len())], position)?;
+                self.inner
+                    .write_all_at(&buf[..fits.min(buf.len())], position)?;
                 state.space_left = Some(0);
                 return Err(io::Error::from(io::ErrorKind::StorageFull));
             }
@@ -186,7 +213,9 @@ impl DiskFile for FaultyFile {
     fn sync_data(&self) -> io::Result<()> {
         lock(&self.state).check_eio(&self.path())?;
         self.inner.sync_data()?;
-        self.tracked.synced_len.store(self.inner.len()?, Ordering::SeqCst);
+        self.tracked
+            .synced_len
+            .store(self.inner.len()?, Ordering::SeqCst);
         Ok(())
     }
 
@@ -214,7 +243,11 @@ impl Disk for FaultyDisk {
         let inner = RealDisk.open(path, create)?;
         let len = if existed { inner.len()? } else { 0 };
         let tracked = self.track(path, len);
-        Ok(Arc::new(FaultyFile { inner, tracked, state: self.state.clone() }))
+        Ok(Arc::new(FaultyFile {
+            inner,
+            tracked,
+            state: self.state.clone(),
+        }))
     }
     fn create_dir_all(&self, path: &Path) -> io::Result<()> {
         lock(&self.state).check_eio(path)?;
@@ -247,7 +280,12 @@ impl Disk for FaultyDisk {
         state.check_eio(from)?;
         state.check_eio(to)?;
         RealDisk.rename(from, to)?;
-        let moved: Vec<PathBuf> = state.files.keys().filter(|p| p.starts_with(from)).cloned().collect();
+        let moved: Vec<PathBuf> = state
+            .files
+            .keys()
+            .filter(|p| p.starts_with(from))
+            .cloned()
+            .collect();
         for old in moved {
             if let Some(tracked) = state.files.remove(&old) {
                 let new = match old.strip_prefix(from) {

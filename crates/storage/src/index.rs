@@ -44,9 +44,18 @@ impl IndexFile {
         entry_bytes: usize,
         max_index_bytes: u64,
     ) -> Result<Self> {
-        let file = disk.open(path, true).map_err(|e| StorageError::io(path, e))?;
+        let file = disk
+            .open(path, true)
+            .map_err(|e| StorageError::io(path, e))?;
         let len = file.len().map_err(|e| StorageError::io(path, e))?;
-        let mut index = Self { path: path.to_path_buf(), file, map: None, entry_bytes, entries: 0, base_offset };
+        let mut index = Self {
+            path: path.to_path_buf(),
+            file,
+            map: None,
+            entry_bytes,
+            entries: 0,
+            base_offset,
+        };
         if len == 0 {
             index.resize(max_index_bytes)?;
         } else {
@@ -58,9 +67,14 @@ impl IndexFile {
 
     fn remap(&mut self) -> Result<()> {
         self.map = None;
-        let len = self.file.len().map_err(|e| StorageError::io(&self.path, e))?;
+        let len = self
+            .file
+            .len()
+            .map_err(|e| StorageError::io(&self.path, e))?;
         if len > 0 {
-            self.map = Some(map_shared(self.file.std_file()).map_err(|e| StorageError::io(&self.path, e))?);
+            self.map = Some(
+                map_shared(self.file.std_file()).map_err(|e| StorageError::io(&self.path, e))?,
+            );
         }
         Ok(())
     }
@@ -84,7 +98,10 @@ impl IndexFile {
 
     /// The file length is not a whole number of entries (Kafka `sanityCheck`).
     pub(crate) fn has_partial_entry(&self) -> Result<bool> {
-        let len = self.file.len().map_err(|e| StorageError::io(&self.path, e))?;
+        let len = self
+            .file
+            .len()
+            .map_err(|e| StorageError::io(&self.path, e))?;
         Ok(!(len as usize).is_multiple_of(self.entry_bytes))
     }
 
@@ -95,7 +112,9 @@ impl IndexFile {
         if let Some(map) = self.map.take() {
             map.flush().map_err(|e| StorageError::io(&self.path, e))?;
         }
-        self.file.set_len(rounded as u64).map_err(|e| StorageError::io(&self.path, e))?;
+        self.file
+            .set_len(rounded as u64)
+            .map_err(|e| StorageError::io(&self.path, e))?;
         self.remap()
     }
 
@@ -109,7 +128,9 @@ impl IndexFile {
         if let Some(map) = &self.map {
             map.flush().map_err(|e| StorageError::io(&self.path, e))?;
         }
-        self.file.sync_data().map_err(|e| StorageError::io(&self.path, e))
+        self.file
+            .sync_data()
+            .map_err(|e| StorageError::io(&self.path, e))
     }
 
     pub(crate) fn slot(&self, n: usize) -> &[u8] {
@@ -129,7 +150,10 @@ impl IndexFile {
                 self.entries += 1;
                 Ok(())
             }
-            _ => Err(StorageError::Corrupt { path: self.path.clone(), reason: "append to a full index".into() }),
+            _ => Err(StorageError::Corrupt {
+                path: self.path.clone(),
+                reason: "append to a full index".into(),
+            }),
         }
     }
 
@@ -139,12 +163,16 @@ impl IndexFile {
 
     fn relative(&self, offset: i64) -> Result<u32> {
         let relative = offset - self.base_offset;
-        u32::try_from(relative).ok().filter(|r| i64::from(*r) <= i64::from(i32::MAX)).ok_or_else(|| {
-            StorageError::Corrupt {
+        u32::try_from(relative)
+            .ok()
+            .filter(|r| i64::from(*r) <= i64::from(i32::MAX))
+            .ok_or_else(|| StorageError::Corrupt {
                 path: self.path.clone(),
-                reason: format!("offset {offset} does not fit relative to base {}", self.base_offset),
-            }
-        })
+                reason: format!(
+                    "offset {offset} does not fit relative to base {}",
+                    self.base_offset
+                ),
+            })
     }
 
     /// Largest slot whose key is `<= target`, by binary search (Kafka
@@ -201,8 +229,21 @@ pub(crate) struct OffsetIndex {
 }
 
 impl OffsetIndex {
-    pub(crate) fn open(disk: &dyn Disk, path: &Path, base_offset: i64, max_index_bytes: u64) -> Result<Self> {
-        Ok(Self { file: IndexFile::open(disk, path, base_offset, OFFSET_INDEX_ENTRY_BYTES, max_index_bytes)? })
+    pub(crate) fn open(
+        disk: &dyn Disk,
+        path: &Path,
+        base_offset: i64,
+        max_index_bytes: u64,
+    ) -> Result<Self> {
+        Ok(Self {
+            file: IndexFile::open(
+                disk,
+                path,
+                base_offset,
+                OFFSET_INDEX_ENTRY_BYTES,
+                max_index_bytes,
+            )?,
+        })
     }
 
     pub(crate) fn entry(&self, n: usize) -> OffsetPosition {
@@ -242,15 +283,23 @@ impl OffsetIndex {
     /// `OffsetIndex.lookup`).
     pub(crate) fn lookup(&self, target: i64) -> OffsetPosition {
         let base = self.file.base_offset();
-        match self.file.largest_lower_bound(target, |slot| base + i64::from(be_u32(slot, 0))) {
+        match self
+            .file
+            .largest_lower_bound(target, |slot| base + i64::from(be_u32(slot, 0)))
+        {
             Some(n) => self.entry(n),
-            None => OffsetPosition { offset: base, position: 0 },
+            None => OffsetPosition {
+                offset: base,
+                position: 0,
+            },
         }
     }
 
     /// Removes entries with offset `>= offset` (Kafka `OffsetIndex.truncateTo`).
     pub(crate) fn truncate_to(&mut self, offset: i64) {
-        let keep = (0..self.file.entries()).take_while(|&n| self.entry(n).offset < offset).count();
+        let keep = (0..self.file.entries())
+            .take_while(|&n| self.entry(n).offset < offset)
+            .count();
         self.file.truncate_to_entries(keep);
     }
 
@@ -265,7 +314,9 @@ impl OffsetIndex {
         }
         let last = self.entry(n - 1);
         if last.offset < self.file.base_offset() || last.position > log_size {
-            return Err(format!("last entry {last:?} outside the segment (log size {log_size})"));
+            return Err(format!(
+                "last entry {last:?} outside the segment (log size {log_size})"
+            ));
         }
         if n >= 2 {
             let prev = self.entry(n - 2);
@@ -284,20 +335,39 @@ pub(crate) struct TimeIndex {
 }
 
 impl TimeIndex {
-    pub(crate) fn open(disk: &dyn Disk, path: &Path, base_offset: i64, max_index_bytes: u64) -> Result<Self> {
-        Ok(Self { file: IndexFile::open(disk, path, base_offset, TIME_INDEX_ENTRY_BYTES, max_index_bytes)? })
+    pub(crate) fn open(
+        disk: &dyn Disk,
+        path: &Path,
+        base_offset: i64,
+        max_index_bytes: u64,
+    ) -> Result<Self> {
+        Ok(Self {
+            file: IndexFile::open(
+                disk,
+                path,
+                base_offset,
+                TIME_INDEX_ENTRY_BYTES,
+                max_index_bytes,
+            )?,
+        })
     }
 
     pub(crate) fn entry(&self, n: usize) -> TimestampOffset {
         let slot = self.file.slot(n);
-        TimestampOffset { timestamp: be_i64(slot, 0), offset: self.file.base_offset() + i64::from(be_u32(slot, 8)) }
+        TimestampOffset {
+            timestamp: be_i64(slot, 0),
+            offset: self.file.base_offset() + i64::from(be_u32(slot, 8)),
+        }
     }
 
     /// The last entry, or `(-1, base_offset)` when empty (Kafka `TimeIndex.lastEntry`).
     pub(crate) fn last_entry(&self) -> TimestampOffset {
         match self.file.entries().checked_sub(1) {
             Some(n) => self.entry(n),
-            None => TimestampOffset { timestamp: -1, offset: self.file.base_offset() },
+            None => TimestampOffset {
+                timestamp: -1,
+                offset: self.file.base_offset(),
+            },
         }
     }
 
@@ -307,7 +377,12 @@ impl TimeIndex {
     }
 
     /// Appends when `timestamp` is beyond the last entry's (Kafka `TimeIndex.maybeAppend`).
-    pub(crate) fn maybe_append(&mut self, timestamp: i64, offset: i64, skip_full_check: bool) -> Result<()> {
+    pub(crate) fn maybe_append(
+        &mut self,
+        timestamp: i64,
+        offset: i64,
+        skip_full_check: bool,
+    ) -> Result<()> {
         let last = self.last_entry();
         if timestamp <= last.timestamp || offset < last.offset {
             return Ok(());
@@ -325,15 +400,23 @@ impl TimeIndex {
     /// The entry with the largest timestamp `<= target`, or `(-1, base_offset)` (Kafka
     /// `TimeIndex.lookup`).
     pub(crate) fn lookup(&self, target: i64) -> TimestampOffset {
-        match self.file.largest_lower_bound(target, |slot| be_i64(slot, 0)) {
+        match self
+            .file
+            .largest_lower_bound(target, |slot| be_i64(slot, 0))
+        {
             Some(n) => self.entry(n),
-            None => TimestampOffset { timestamp: -1, offset: self.file.base_offset() },
+            None => TimestampOffset {
+                timestamp: -1,
+                offset: self.file.base_offset(),
+            },
         }
     }
 
     /// Removes entries with offset `>= offset` (Kafka `TimeIndex.truncateTo`).
     pub(crate) fn truncate_to(&mut self, offset: i64) {
-        let keep = (0..self.file.entries()).take_while(|&n| self.entry(n).offset < offset).count();
+        let keep = (0..self.file.entries())
+            .take_while(|&n| self.entry(n).offset < offset)
+            .count();
         self.file.truncate_to_entries(keep);
     }
 
@@ -348,10 +431,16 @@ impl TimeIndex {
         }
         let (first, last) = (self.entry(0), self.entry(n - 1));
         if last.timestamp < first.timestamp {
-            return Err(format!("last timestamp {} is below the first {}", last.timestamp, first.timestamp));
+            return Err(format!(
+                "last timestamp {} is below the first {}",
+                last.timestamp, first.timestamp
+            ));
         }
         if last.offset < self.file.base_offset() {
-            return Err(format!("last offset {} is below the base offset", last.offset));
+            return Err(format!(
+                "last offset {} is below the base offset",
+                last.offset
+            ));
         }
         Ok(())
     }

@@ -60,7 +60,10 @@ pub use disk::{Disk, DiskFile, RealDisk};
 pub use epoch_cache::LeaderEpochCache;
 pub use error::StorageError;
 pub use faulty_disk::FaultyDisk;
-pub use log::{special_timestamps, AppendInfo, FetchData, FileRange, Log, LogDirHealth, LogOffsetMetadata, LogOpenOptions, TimestampAndOffset};
+pub use fjord_record::TimestampType;
+pub use log::{
+    AppendInfo, FetchData, FileRange, Log, LogDirHealth, LogOffsetMetadata, LogOpenOptions,
+    TimestampAndOffset, special_timestamps,
+};
 pub use log_manager::{LogManager, SharedLog};
 pub use segment::segment_file_path;
-pub use fjord_record::TimestampType;

@@ -15,7 +15,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use fjord_common::{TopicId, TopicPartition};
 
-use crate::checkpoint::{self, LOG_START_OFFSET_CHECKPOINT_FILE, PARTITION_METADATA_FILE, RECOVERY_POINT_CHECKPOINT_FILE, REPLICATION_OFFSET_CHECKPOINT_FILE};
+use crate::checkpoint::{
+    self, LOG_START_OFFSET_CHECKPOINT_FILE, PARTITION_METADATA_FILE,
+    RECOVERY_POINT_CHECKPOINT_FILE, REPLICATION_OFFSET_CHECKPOINT_FILE,
+};
 use crate::config::LogConfig;
 use crate::disk::Disk;
 use crate::error::{Result, StorageError};
@@ -60,15 +63,29 @@ impl LogManager {
     /// `<topic>-<partition>` log (recovering when the clean shutdown marker is absent). A
     /// directory that cannot be opened is kept as offline rather than failing start-up,
     /// unless every directory fails.
-    pub fn open(dirs: &[PathBuf], default_config: LogConfig, disk: Arc<dyn Disk>, now_ms: i64) -> Result<Self> {
-        let mut manager = Self { disk, default_config, dirs: Vec::new(), logs: HashMap::new() };
+    pub fn open(
+        dirs: &[PathBuf],
+        default_config: LogConfig,
+        disk: Arc<dyn Disk>,
+        now_ms: i64,
+    ) -> Result<Self> {
+        let mut manager = Self {
+            disk,
+            default_config,
+            dirs: Vec::new(),
+            logs: HashMap::new(),
+        };
         let mut last_error = None;
         for path in dirs {
             let health = LogDirHealth::new(path);
             match manager.open_dir(path, &health, now_ms) {
                 Ok((lock, logs)) => {
                     let index = manager.dirs.len();
-                    manager.dirs.push(LogDir { path: path.clone(), health, _lock: Some(lock) });
+                    manager.dirs.push(LogDir {
+                        path: path.clone(),
+                        health,
+                        _lock: Some(lock),
+                    });
                     for (tp, log) in logs {
                         manager.logs.insert(tp, (index, Arc::new(Mutex::new(log))));
                     }
@@ -77,7 +94,11 @@ impl LogManager {
                 Err(err) => {
                     tracing::error!(dir = %path.display(), error = %err, "log directory failed to load; marking it offline");
                     health.mark_offline();
-                    manager.dirs.push(LogDir { path: path.clone(), health, _lock: None });
+                    manager.dirs.push(LogDir {
+                        path: path.clone(),
+                        health,
+                        _lock: None,
+                    });
                     last_error = Some(err);
                 }
             }
@@ -90,27 +111,45 @@ impl LogManager {
         Ok(manager)
     }
 
-    fn open_dir(&self, dir: &Path, health: &Arc<LogDirHealth>, now_ms: i64) -> Result<(File, Vec<(TopicPartition, Log)>)> {
+    fn open_dir(
+        &self,
+        dir: &Path,
+        health: &Arc<LogDirHealth>,
+        now_ms: i64,
+    ) -> Result<(File, Vec<(TopicPartition, Log)>)> {
         let disk = self.disk.as_ref();
-        disk.create_dir_all(dir).map_err(|e| StorageError::io(dir, e))?;
+        disk.create_dir_all(dir)
+            .map_err(|e| StorageError::io(dir, e))?;
         let lock_path = dir.join(LOCK_FILE);
-        let lock_file = disk.open(&lock_path, true).map_err(|e| StorageError::io(&lock_path, e))?;
-        let lock = lock_file.std_file().try_clone().map_err(|e| StorageError::io(&lock_path, e))?;
+        let lock_file = disk
+            .open(&lock_path, true)
+            .map_err(|e| StorageError::io(&lock_path, e))?;
+        let lock = lock_file
+            .std_file()
+            .try_clone()
+            .map_err(|e| StorageError::io(&lock_path, e))?;
         if lock.try_lock().is_err() {
-            return Err(StorageError::DirLocked { dir: dir.to_path_buf() });
+            return Err(StorageError::DirLocked {
+                dir: dir.to_path_buf(),
+            });
         }
         let marker = dir.join(CLEAN_SHUTDOWN_FILE);
         let clean = disk.exists(&marker);
-        let recovery_points = checkpoint::read_offsets(disk, &dir.join(RECOVERY_POINT_CHECKPOINT_FILE))?;
-        let start_offsets = checkpoint::read_offsets(disk, &dir.join(LOG_START_OFFSET_CHECKPOINT_FILE))?;
+        let recovery_points =
+            checkpoint::read_offsets(disk, &dir.join(RECOVERY_POINT_CHECKPOINT_FILE))?;
+        let start_offsets =
+            checkpoint::read_offsets(disk, &dir.join(LOG_START_OFFSET_CHECKPOINT_FILE))?;
         let mut logs = Vec::new();
         for path in disk.read_dir(dir).map_err(|e| StorageError::io(dir, e))? {
             if !disk.is_dir(&path) {
                 continue;
             }
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
             if name.ends_with(DELETE_DIR_SUFFIX) {
-                disk.remove_dir_all(&path).map_err(|e| StorageError::io(&path, e))?;
+                disk.remove_dir_all(&path)
+                    .map_err(|e| StorageError::io(&path, e))?;
                 continue;
             }
             if name == METADATA_PARTITION_DIR {
@@ -127,10 +166,14 @@ impl LogManager {
                 now_ms,
                 dir_health: Some(health.clone()),
             };
-            logs.push((tp, Log::open(&path, self.default_config.clone(), self.disk.clone(), opts)?));
+            logs.push((
+                tp,
+                Log::open(&path, self.default_config.clone(), self.disk.clone(), opts)?,
+            ));
         }
         if clean {
-            disk.remove_file(&marker).map_err(|e| StorageError::io(&marker, e))?;
+            disk.remove_file(&marker)
+                .map_err(|e| StorageError::io(&marker, e))?;
             disk.sync_dir(dir).map_err(|e| StorageError::io(dir, e))?;
         }
         Ok((lock, logs))
@@ -143,26 +186,50 @@ impl LogManager {
 
     /// The log of `tp`, created in the online directory with the fewest logs when missing
     /// (Kafka `LogManager.nextLogDirs`). Writes `partition.metadata` when `topic_id` is given.
-    pub fn get_or_create_log(&mut self, tp: &TopicPartition, topic_id: Option<[u8; 16]>, config: LogConfig, now_ms: i64) -> Result<SharedLog> {
+    pub fn get_or_create_log(
+        &mut self,
+        tp: &TopicPartition,
+        topic_id: Option<[u8; 16]>,
+        config: LogConfig,
+        now_ms: i64,
+    ) -> Result<SharedLog> {
         if let Some((index, log)) = self.logs.get(tp) {
             if self.dirs[*index].health.is_offline() {
-                return Err(StorageError::LogDirOffline { dir: self.dirs[*index].path.clone() });
+                return Err(StorageError::LogDirOffline {
+                    dir: self.dirs[*index].path.clone(),
+                });
             }
             return Ok(log.clone());
         }
         let index = (0..self.dirs.len())
             .filter(|i| !self.dirs[*i].health.is_offline())
             .min_by_key(|i| self.logs.values().filter(|(d, _)| d == i).count())
-            .ok_or_else(|| StorageError::LogDirOffline { dir: self.dirs.first().map(|d| d.path.clone()).unwrap_or_default() })?;
+            .ok_or_else(|| StorageError::LogDirOffline {
+                dir: self
+                    .dirs
+                    .first()
+                    .map(|d| d.path.clone())
+                    .unwrap_or_default(),
+            })?;
         let dir = &self.dirs[index];
         let path = dir.path.join(tp.dir_name());
-        let opts = LogOpenOptions { had_clean_shutdown: true, dir_health: Some(dir.health.clone()), ..LogOpenOptions::new(now_ms) };
+        let opts = LogOpenOptions {
+            had_clean_shutdown: true,
+            dir_health: Some(dir.health.clone()),
+            ..LogOpenOptions::new(now_ms)
+        };
         let result = Log::open(&path, config, self.disk.clone(), opts).and_then(|log| {
             if let Some(id) = topic_id {
                 let file = path.join(PARTITION_METADATA_FILE);
-                checkpoint::write_atomically(self.disk.as_ref(), &file, checkpoint::render_partition_metadata(TopicId(id)).as_bytes())?;
+                checkpoint::write_atomically(
+                    self.disk.as_ref(),
+                    &file,
+                    checkpoint::render_partition_metadata(TopicId(id)).as_bytes(),
+                )?;
             }
-            self.disk.sync_dir(&dir.path).map_err(|e| StorageError::io(&dir.path, e))?;
+            self.disk
+                .sync_dir(&dir.path)
+                .map_err(|e| StorageError::io(&dir.path, e))?;
             Ok(log)
         });
         if let Err(err) = &result
@@ -177,17 +244,26 @@ impl LogManager {
 
     /// The topic id recorded in `partition.metadata` of `tp`, if any.
     pub fn topic_id(&self, tp: &TopicPartition) -> Result<Option<TopicId>> {
-        let Some(log) = self.get_log(tp) else { return Ok(None) };
+        let Some(log) = self.get_log(tp) else {
+            return Ok(None);
+        };
         let dir = lock_log(&log).dir().to_path_buf();
         checkpoint::read_partition_metadata(self.disk.as_ref(), &dir.join(PARTITION_METADATA_FILE))
     }
 
     /// Removes the log of `tp`: its directory is renamed to `<tp>.<id>-delete` and removed.
     pub fn delete_log(&mut self, tp: &TopicPartition) -> Result<bool> {
-        let Some((index, log)) = self.logs.remove(tp) else { return Ok(false) };
+        let Some((index, log)) = self.logs.remove(tp) else {
+            return Ok(false);
+        };
         let dir = lock_log(&log).dir().to_path_buf();
         let parent = self.dirs[index].path.clone();
-        let renamed = parent.join(format!("{}.{}{}", tp.dir_name(), uuid::Uuid::new_v4().simple(), DELETE_DIR_SUFFIX));
+        let renamed = parent.join(format!(
+            "{}.{}{}",
+            tp.dir_name(),
+            uuid::Uuid::new_v4().simple(),
+            DELETE_DIR_SUFFIX
+        ));
         let result = self
             .disk
             .rename(&dir, &renamed)
@@ -204,14 +280,22 @@ impl LogManager {
 
     /// Every loaded log, sorted by topic-partition.
     pub fn all_logs(&self) -> Vec<(TopicPartition, SharedLog)> {
-        let mut out: Vec<_> = self.logs.iter().map(|(tp, (_, log))| (tp.clone(), log.clone())).collect();
+        let mut out: Vec<_> = self
+            .logs
+            .iter()
+            .map(|(tp, (_, log))| (tp.clone(), log.clone()))
+            .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
 
     /// Log directories currently offline.
     pub fn offline_dirs(&self) -> Vec<PathBuf> {
-        self.dirs.iter().filter(|d| d.health.is_offline()).map(|d| d.path.clone()).collect()
+        self.dirs
+            .iter()
+            .filter(|d| d.health.is_offline())
+            .map(|d| d.path.clone())
+            .collect()
     }
 
     /// The log directories, online or not.
@@ -241,9 +325,25 @@ impl LogManager {
                 }
             }
             let disk = self.disk.as_ref();
-            let result = checkpoint::write_offsets(disk, &dir.path.join(RECOVERY_POINT_CHECKPOINT_FILE), &recovery)
-                .and_then(|()| checkpoint::write_offsets(disk, &dir.path.join(LOG_START_OFFSET_CHECKPOINT_FILE), &start))
-                .and_then(|()| checkpoint::write_offsets(disk, &dir.path.join(REPLICATION_OFFSET_CHECKPOINT_FILE), &replication));
+            let result = checkpoint::write_offsets(
+                disk,
+                &dir.path.join(RECOVERY_POINT_CHECKPOINT_FILE),
+                &recovery,
+            )
+            .and_then(|()| {
+                checkpoint::write_offsets(
+                    disk,
+                    &dir.path.join(LOG_START_OFFSET_CHECKPOINT_FILE),
+                    &start,
+                )
+            })
+            .and_then(|()| {
+                checkpoint::write_offsets(
+                    disk,
+                    &dir.path.join(REPLICATION_OFFSET_CHECKPOINT_FILE),
+                    &replication,
+                )
+            });
             if let Err(err) = result {
                 if err.is_dir_failure() {
                     dir.health.mark_offline();
@@ -293,7 +393,11 @@ impl LogManager {
                 continue;
             }
             let marker = dir.path.join(CLEAN_SHUTDOWN_FILE);
-            checkpoint::write_atomically(self.disk.as_ref(), &marker, b"{\"version\":0,\"brokerEpoch\":-1}")?;
+            checkpoint::write_atomically(
+                self.disk.as_ref(),
+                &marker,
+                b"{\"version\":0,\"brokerEpoch\":-1}",
+            )?;
         }
         self.logs.clear();
         for dir in &mut self.dirs {

@@ -82,15 +82,31 @@ pub(crate) struct LogSegment {
 impl LogSegment {
     /// Opens the files of the segment at `base_offset`, creating missing ones. The segment's
     /// size is the `.log` file length; call [`Self::recover`] or [`Self::load_clean`] next.
-    pub(crate) fn open(disk: &dyn Disk, dir: &Path, base_offset: i64, config: &LogConfig, now_ms: i64) -> Result<Self> {
+    pub(crate) fn open(
+        disk: &dyn Disk,
+        dir: &Path,
+        base_offset: i64,
+        config: &LogConfig,
+        now_ms: i64,
+    ) -> Result<Self> {
         let log_path = segment_file_path(dir, base_offset, LOG_FILE_SUFFIX);
-        let log = disk.open(&log_path, true).map_err(|e| StorageError::io(&log_path, e))?;
+        let log = disk
+            .open(&log_path, true)
+            .map_err(|e| StorageError::io(&log_path, e))?;
         let size = log.len().map_err(|e| StorageError::io(&log_path, e))?;
         let index_bytes = config.segment_index_bytes;
-        let offset_index =
-            OffsetIndex::open(disk, &segment_file_path(dir, base_offset, INDEX_FILE_SUFFIX), base_offset, index_bytes)?;
-        let time_index =
-            TimeIndex::open(disk, &segment_file_path(dir, base_offset, TIME_INDEX_FILE_SUFFIX), base_offset, index_bytes)?;
+        let offset_index = OffsetIndex::open(
+            disk,
+            &segment_file_path(dir, base_offset, INDEX_FILE_SUFFIX),
+            base_offset,
+            index_bytes,
+        )?;
+        let time_index = TimeIndex::open(
+            disk,
+            &segment_file_path(dir, base_offset, TIME_INDEX_FILE_SUFFIX),
+            base_offset,
+            index_bytes,
+        )?;
         Ok(Self {
             base_offset,
             log_path,
@@ -109,10 +125,19 @@ impl LogSegment {
     }
 
     /// Creates a fresh segment (preallocating the `.log` file when configured).
-    pub(crate) fn create(disk: &dyn Disk, dir: &Path, base_offset: i64, config: &LogConfig, now_ms: i64) -> Result<Self> {
+    pub(crate) fn create(
+        disk: &dyn Disk,
+        dir: &Path,
+        base_offset: i64,
+        config: &LogConfig,
+        now_ms: i64,
+    ) -> Result<Self> {
         let segment = Self::open(disk, dir, base_offset, config, now_ms)?;
         if config.preallocate && segment.size == 0 {
-            segment.log.set_len(config.segment_bytes_effective()).map_err(|e| segment.io(e))?;
+            segment
+                .log
+                .set_len(config.segment_bytes_effective())
+                .map_err(|e| segment.io(e))?;
         }
         Ok(segment)
     }
@@ -163,12 +188,17 @@ impl LogSegment {
             return Ok(None);
         }
         let mut buf = [0u8; HEADER_BYTES];
-        self.log.read_exact_at(&mut buf, position).map_err(|e| self.io(e))?;
+        self.log
+            .read_exact_at(&mut buf, position)
+            .map_err(|e| self.io(e))?;
         let header = BatchHeader::new(&buf)?;
         if header.batch_length() < (HEADER_BYTES - LOG_OVERHEAD_BYTES) as i32 {
             return Err(StorageError::Corrupt {
                 path: self.log_path.clone(),
-                reason: format!("batch at position {position} has batchLength {}", header.batch_length()),
+                reason: format!(
+                    "batch at position {position} has batchLength {}",
+                    header.batch_length()
+                ),
             });
         }
         let meta = BatchMeta::from_header(position, &header);
@@ -235,7 +265,11 @@ impl LogSegment {
         }
         if self.bytes_since_last_index_entry > self.index_interval_bytes {
             self.offset_index.append(batch.last_offset, position)?;
-            self.time_index.maybe_append(self.max_timestamp_so_far, self.offset_of_max_timestamp_so_far, false)?;
+            self.time_index.maybe_append(
+                self.max_timestamp_so_far,
+                self.offset_of_max_timestamp_so_far,
+                false,
+            )?;
             self.bytes_since_last_index_entry = 0;
         }
         self.bytes_since_last_index_entry += batch.size;
@@ -266,22 +300,36 @@ impl LogSegment {
                 break None;
             }
             if position + HEADER_BYTES as u64 > file_len {
-                break Some(format!("{} trailing bytes are shorter than a batch header", file_len - position));
+                break Some(format!(
+                    "{} trailing bytes are shorter than a batch header",
+                    file_len - position
+                ));
             }
-            self.log.read_exact_at(&mut header_buf, position).map_err(|e| self.io(e))?;
+            self.log
+                .read_exact_at(&mut header_buf, position)
+                .map_err(|e| self.io(e))?;
             let header = BatchHeader::new(&header_buf)?;
             let total = header.total_size() as u64;
-            if header.batch_length() < (HEADER_BYTES - LOG_OVERHEAD_BYTES) as i32 || position + total > file_len {
-                break Some(format!("batch at position {position} claims {total} bytes, file has {}", file_len - position));
+            if header.batch_length() < (HEADER_BYTES - LOG_OVERHEAD_BYTES) as i32
+                || position + total > file_len
+            {
+                break Some(format!(
+                    "batch at position {position} claims {total} bytes, file has {}",
+                    file_len - position
+                ));
             }
             buf.resize(total as usize, 0);
-            self.log.read_exact_at(&mut buf, position).map_err(|e| self.io(e))?;
+            self.log
+                .read_exact_at(&mut buf, position)
+                .map_err(|e| self.io(e))?;
             let header = match BatchHeader::validate(&buf, usize::MAX) {
                 Ok(header) => header,
                 Err(err) => break Some(err.to_string()),
             };
             let meta = BatchMeta::from_header(position, &header);
-            if meta.base_offset < self.next_offset || meta.last_offset - self.base_offset > i64::from(i32::MAX) {
+            if meta.base_offset < self.next_offset
+                || meta.last_offset - self.base_offset > i64::from(i32::MAX)
+            {
                 break Some(format!(
                     "batch at position {position} has offsets {}..={} but the segment expects >= {}",
                     meta.base_offset, meta.last_offset, self.next_offset
@@ -307,7 +355,11 @@ impl LogSegment {
             self.log.set_len(position).map_err(|e| self.io(e))?;
         }
         self.size = position;
-        self.time_index.maybe_append(self.max_timestamp_so_far, self.offset_of_max_timestamp_so_far, true)?;
+        self.time_index.maybe_append(
+            self.max_timestamp_so_far,
+            self.offset_of_max_timestamp_so_far,
+            true,
+        )?;
         Ok(outcome)
     }
 
@@ -322,7 +374,10 @@ impl LogSegment {
         self.offset_of_max_timestamp_so_far = last_time.offset;
         let start = self.offset_index.last_entry().map_or(0, |e| e.position);
         let mut position = start;
-        let mut next_offset = self.offset_index.last_entry().map_or(self.base_offset, |e| e.offset);
+        let mut next_offset = self
+            .offset_index
+            .last_entry()
+            .map_or(self.base_offset, |e| e.offset);
         loop {
             match self.read_header(position) {
                 Ok(Some(meta)) => {
@@ -338,19 +393,30 @@ impl LogSegment {
             }
         }
         if position != self.size {
-            return Err(format!("batches end at {position} but the file has {} bytes", self.size));
+            return Err(format!(
+                "batches end at {position} but the file has {} bytes",
+                self.size
+            ));
         }
         self.next_offset = next_offset.max(self.base_offset);
         self.bytes_since_last_index_entry = self.size - start;
         if self.size > 0 {
-            self.rolling_based_timestamp = self.read_header(0).ok().flatten().map(|m| m.max_timestamp);
+            self.rolling_based_timestamp =
+                self.read_header(0).ok().flatten().map(|m| m.max_timestamp);
         }
         Ok(())
     }
 
     /// Whether an append of `append_bytes` with the given maximum timestamp and offset must go
     /// to a new segment (Kafka `LogSegment.shouldRoll`, without roll jitter).
-    pub(crate) fn should_roll(&self, config: &LogConfig, append_bytes: u64, max_timestamp: i64, max_offset: i64, now_ms: i64) -> bool {
+    pub(crate) fn should_roll(
+        &self,
+        config: &LogConfig,
+        append_bytes: u64,
+        max_timestamp: i64,
+        max_offset: i64,
+        now_ms: i64,
+    ) -> bool {
         if self.size == 0 {
             return false;
         }
@@ -368,7 +434,9 @@ impl LogSegment {
     /// Removes batches from the one holding `offset` on; returns the bytes removed (Kafka
     /// `LogSegment.truncateTo`).
     pub(crate) fn truncate_to(&mut self, offset: i64, max_index_bytes: u64) -> Result<u64> {
-        let Some(meta) = self.translate_offset(offset)? else { return Ok(0) };
+        let Some(meta) = self.translate_offset(offset)? else {
+            return Ok(0);
+        };
         let removed = self.size - meta.position;
         self.offset_index.truncate_to(offset);
         self.time_index.truncate_to(offset);
@@ -376,7 +444,11 @@ impl LogSegment {
         self.time_index.file.resize(max_index_bytes)?;
         self.log.set_len(meta.position).map_err(|e| self.io(e))?;
         self.size = meta.position;
-        self.next_offset = if meta.position == 0 { self.base_offset } else { meta.base_offset };
+        self.next_offset = if meta.position == 0 {
+            self.base_offset
+        } else {
+            meta.base_offset
+        };
         self.bytes_since_last_index_entry = 0;
         if self.size == 0 {
             self.rolling_based_timestamp = None;
@@ -407,7 +479,11 @@ impl LogSegment {
     /// trimmed to its valid bytes (Kafka `onBecomeInactiveSegment` / `close`).
     pub(crate) fn seal(&mut self) -> Result<()> {
         if self.max_timestamp_so_far >= 0 {
-            self.time_index.maybe_append(self.max_timestamp_so_far, self.offset_of_max_timestamp_so_far, true)?;
+            self.time_index.maybe_append(
+                self.max_timestamp_so_far,
+                self.offset_of_max_timestamp_so_far,
+                true,
+            )?;
         }
         self.offset_index.file.trim_to_valid_size()?;
         self.time_index.file.trim_to_valid_size()?;

@@ -13,12 +13,18 @@ fn leader_append_assigns_offsets_and_epoch_and_reads_back_whole_batches() {
     let mut log = open_real(&dir, small_config());
     let mut first = batch(3, 10, 1_000);
     let info = log.append_as_leader(&mut first, 5, 2_000).unwrap();
-    assert_eq!((info.first_offset, info.last_offset, info.record_count), (0, 2, 3));
+    assert_eq!(
+        (info.first_offset, info.last_offset, info.record_count),
+        (0, 2, 3)
+    );
     assert_eq!(info.max_timestamp, 1_002);
     assert_eq!(info.log_append_time, -1);
     let mut second = [batch(2, 10, 1_100), batch(1, 10, 1_200)].concat();
     let info = log.append_as_leader(&mut second, 5, 2_000).unwrap();
-    assert_eq!((info.first_offset, info.last_offset, info.batch_count), (3, 5, 2));
+    assert_eq!(
+        (info.first_offset, info.last_offset, info.batch_count),
+        (3, 5, 2)
+    );
     assert_eq!(log.log_end_offset(), 6);
 
     let data = log.read(0, 1 << 20, None, false).unwrap();
@@ -37,7 +43,10 @@ fn leader_append_assigns_offsets_and_epoch_and_reads_back_whole_batches() {
     assert_eq!(batch_offsets(&fetch_bytes(&data)), vec![(0, 2), (3, 4)]);
     // At LEO: empty; above: out of range.
     assert!(log.read(6, 1 << 20, None, false).unwrap().ranges.is_empty());
-    assert!(matches!(log.read(7, 100, None, false), Err(StorageError::OffsetOutOfRange { offset: 7, .. })));
+    assert!(matches!(
+        log.read(7, 100, None, false),
+        Err(StorageError::OffsetOutOfRange { offset: 7, .. })
+    ));
 }
 
 #[test]
@@ -52,13 +61,19 @@ fn max_bytes_stops_at_last_whole_batch_and_min_one_batch_returns_one() {
     let data = log.read(0, 10, None, false).unwrap();
     assert!(data.ranges.is_empty());
     let data = log.read(0, 10, None, true).unwrap();
-    assert_eq!(data.total_bytes as usize, one, "KIP-74: at least one whole batch when min_one");
+    assert_eq!(
+        data.total_bytes as usize, one,
+        "KIP-74: at least one whole batch when min_one"
+    );
 }
 
 #[test]
 fn log_append_time_overwrites_max_timestamp_and_keeps_crc_valid() {
     let (_tmp, dir) = partition_dir();
-    let config = LogConfig { message_timestamp_type: TimestampType::LogAppendTime, ..small_config() };
+    let config = LogConfig {
+        message_timestamp_type: TimestampType::LogAppendTime,
+        ..small_config()
+    };
     let mut log = open_real(&dir, config);
     let mut b = batch(2, 10, 5);
     let info = log.append_as_leader(&mut b, 0, 99_000).unwrap();
@@ -67,5 +82,8 @@ fn log_append_time_overwrites_max_timestamp_and_keeps_crc_valid() {
     let bytes = fetch_bytes(&log.read(0, 1 << 20, None, false).unwrap());
     let h = fjord_record::BatchHeader::validate(&bytes, usize::MAX).unwrap();
     assert_eq!(h.max_timestamp(), 99_000);
-    assert_eq!(h.attributes().timestamp_type(), TimestampType::LogAppendTime);
+    assert_eq!(
+        h.attributes().timestamp_type(),
+        TimestampType::LogAppendTime
+    );
 }

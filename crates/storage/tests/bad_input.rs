@@ -31,11 +31,17 @@ fn short_batch_is_rejected_as_truncated() {
     let mut b = batch(1, 10, 1);
     b.truncate(40);
     let err = log.append_as_leader(&mut b, 0, 0).unwrap_err();
-    assert!(matches!(err, StorageError::Record(RecordError::Truncated { .. })), "{err}");
+    assert!(
+        matches!(err, StorageError::Record(RecordError::Truncated { .. })),
+        "{err}"
+    );
     // A good batch followed by a cut one: nothing of either is written.
     let mut two = [batch(1, 10, 1), batch(1, 10, 1)[..70].to_vec()].concat();
     let err = log.append_as_leader(&mut two, 0, 0).unwrap_err();
-    assert!(matches!(err, StorageError::Record(RecordError::Truncated { .. })), "{err}");
+    assert!(
+        matches!(err, StorageError::Record(RecordError::Truncated { .. })),
+        "{err}"
+    );
     assert_unchanged(&log, size);
 }
 
@@ -45,7 +51,13 @@ fn wrong_magic_is_rejected() {
     let mut b = batch(1, 10, 1);
     b[16] = 1;
     let err = log.append_as_leader(&mut b, 0, 0).unwrap_err();
-    assert!(matches!(err, StorageError::Record(RecordError::UnsupportedMagic { magic: 1, .. })), "{err}");
+    assert!(
+        matches!(
+            err,
+            StorageError::Record(RecordError::UnsupportedMagic { magic: 1, .. })
+        ),
+        "{err}"
+    );
     assert_unchanged(&log, size);
 }
 
@@ -57,7 +69,10 @@ fn bad_crc_is_rejected_even_after_a_valid_batch() {
     bad[last] ^= 0xff;
     let mut both = [batch(1, 10, 1), bad].concat();
     let err = log.append_as_leader(&mut both, 0, 0).unwrap_err();
-    assert!(matches!(err, StorageError::Record(RecordError::CrcMismatch { .. })), "{err}");
+    assert!(
+        matches!(err, StorageError::Record(RecordError::CrcMismatch { .. })),
+        "{err}"
+    );
     assert_unchanged(&log, size);
 }
 
@@ -69,7 +84,13 @@ fn last_offset_delta_inconsistent_with_record_count_is_rejected() {
     fjord_record::header::rewrite_crc(&mut b);
     let err = log.append_as_leader(&mut b, 0, 0).unwrap_err();
     assert!(
-        matches!(err, StorageError::Record(RecordError::InvalidField { field: "lastOffsetDelta", .. })),
+        matches!(
+            err,
+            StorageError::Record(RecordError::InvalidField {
+                field: "lastOffsetDelta",
+                ..
+            })
+        ),
         "{err}"
     );
     assert_unchanged(&log, size);
@@ -78,14 +99,20 @@ fn last_offset_delta_inconsistent_with_record_count_is_rejected() {
 #[test]
 fn batch_over_max_message_bytes_is_rejected() {
     let (tmp, dir) = partition_dir();
-    let config = LogConfig { max_message_bytes: 500, ..small_config() };
+    let config = LogConfig {
+        max_message_bytes: 500,
+        ..small_config()
+    };
     let mut log = open_real(&dir, config);
     let mut ok = batch(2, 10, 1);
     log.append_as_leader(&mut ok, 0, 0).unwrap();
     let size = log.size_bytes();
     let mut big = batch(1, 600, 1);
     let err = log.append_as_leader(&mut big, 0, 0).unwrap_err();
-    assert!(matches!(err, StorageError::MessageTooLarge { max: 500, .. }), "{err}");
+    assert!(
+        matches!(err, StorageError::MessageTooLarge { max: 500, .. }),
+        "{err}"
+    );
     assert_unchanged(&log, size);
     drop(tmp);
 }
@@ -96,7 +123,16 @@ fn follower_append_must_continue_the_log() {
     let mut b = batch(1, 10, 1);
     fjord_record::header::set_base_offset(&mut b, 1);
     let err = log.append_as_follower(&b).unwrap_err();
-    assert!(matches!(err, StorageError::NotContiguous { expected: 2, actual: 1 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StorageError::NotContiguous {
+                expected: 2,
+                actual: 1
+            }
+        ),
+        "{err}"
+    );
     assert_unchanged(&log, size);
     fjord_record::header::set_base_offset(&mut b, 2);
     fjord_record::header::set_partition_leader_epoch(&mut b, 7);

@@ -33,11 +33,18 @@ fn truncating_the_log_at_every_byte_of_the_last_batch_keeps_the_complete_batches
     for cut in last_start..ends[3] {
         std::fs::write(&seg, &original[..cut as usize]).unwrap();
         let mut log = open(&dir, small_config(), Arc::new(RealDisk), false, 0);
-        assert_eq!(log.log_end_offset(), 6, "cut at {cut}: three complete batches of 2 records remain");
+        assert_eq!(
+            log.log_end_offset(),
+            6,
+            "cut at {cut}: three complete batches of 2 records remain"
+        );
         assert_eq!(log.size_bytes(), last_start);
         assert_eq!(log.batches_validated_on_open(), 3);
         let mut b = batch(1, 5, 9_999);
-        assert_eq!(log.append_as_leader(&mut b, 1, 3_000).unwrap().first_offset, 6);
+        assert_eq!(
+            log.append_as_leader(&mut b, 1, 3_000).unwrap().first_offset,
+            6
+        );
         drop(log);
     }
 }
@@ -73,7 +80,10 @@ fn a_bit_flip_on_read_during_recovery_truncates_there() {
 #[test]
 fn corruption_in_an_early_segment_deletes_later_segments() {
     let (_tmp, dir) = partition_dir();
-    let config = fjord_storage::LogConfig { segment_bytes: 400, ..small_config() };
+    let config = fjord_storage::LogConfig {
+        segment_bytes: 400,
+        ..small_config()
+    };
     let mut log = open_real(&dir, config.clone());
     append_n(&mut log, 6);
     let bases = log.segment_base_offsets();
@@ -126,7 +136,10 @@ fn clean_open_rebuilds_an_index_that_fails_its_sanity_check() {
     std::fs::write(&index, &bytes).unwrap();
     let log = open(&dir, small_config(), Arc::new(RealDisk), true, 40);
     assert_eq!(log.log_end_offset(), 40);
-    assert!(log.batches_validated_on_open() > 0, "the insane index forced a rebuild");
+    assert!(
+        log.batches_validated_on_open() > 0,
+        "the insane index forced a rebuild"
+    );
     assert_eq!(std::fs::read(&index).unwrap().len() % 8, 0);
 }
 
@@ -173,13 +186,19 @@ fn torn_write_fails_the_append_and_recovery_drops_the_partial_batch() {
     let err = log.append_as_leader(&mut b, 1, 3_000).unwrap_err();
     assert!(matches!(err, StorageError::Io { .. }), "{err}");
     // The directory is now offline for this log.
-    assert!(matches!(log.read(0, 100, None, true), Err(StorageError::LogDirOffline { .. })));
+    assert!(matches!(
+        log.read(0, 100, None, true),
+        Err(StorageError::LogDirOffline { .. })
+    ));
     drop(log);
     disk.crash(u64::MAX).unwrap();
     let mut log = open(&dir, small_config(), Arc::new(disk.clone()), false, 0);
     assert_eq!(log.log_end_offset(), 4);
     let mut b = batch(1, 5, 1);
-    assert_eq!(log.append_as_leader(&mut b, 1, 3_000).unwrap().first_offset, 4);
+    assert_eq!(
+        log.append_as_leader(&mut b, 1, 3_000).unwrap().first_offset,
+        4
+    );
     drop(tmp);
 }
 
@@ -196,15 +215,33 @@ fn enospc_fails_the_append_cleanly_and_the_log_recovers_when_space_returns() {
     assert!(matches!(err, StorageError::NoSpace { .. }), "{err}");
     assert_eq!(log.log_end_offset(), 4);
     assert_eq!(log.size_bytes(), size);
-    assert_eq!(std::fs::metadata(segment_file_path(&dir, 0, "log")).unwrap().len(), size, "no partial bytes remain");
+    assert_eq!(
+        std::fs::metadata(segment_file_path(&dir, 0, "log"))
+            .unwrap()
+            .len(),
+        size,
+        "no partial bytes remain"
+    );
     let data = log.read(0, 1 << 20, None, false).unwrap();
     assert_eq!(batch_offsets(&fetch_bytes(&data)), vec![(0, 1), (2, 3)]);
     disk.set_space_limit(None);
     let mut b = batch(2, 50, 5_000);
-    assert_eq!(log.append_as_leader(&mut b, 1, 3_000).unwrap().first_offset, 4);
+    assert_eq!(
+        log.append_as_leader(&mut b, 1, 3_000).unwrap().first_offset,
+        4
+    );
     let data = log.read(0, 1 << 20, None, false).unwrap();
-    assert_eq!(batch_offsets(&fetch_bytes(&data)), vec![(0, 1), (2, 3), (4, 5)]);
+    assert_eq!(
+        batch_offsets(&fetch_bytes(&data)),
+        vec![(0, 1), (2, 3), (4, 5)]
+    );
     drop(log);
-    let log = open(&dir, small_config(), Arc::new(disk as FaultyDisk) as Arc<dyn Disk>, false, 0);
+    let log = open(
+        &dir,
+        small_config(),
+        Arc::new(disk as FaultyDisk) as Arc<dyn Disk>,
+        false,
+        0,
+    );
     assert_eq!(log.log_end_offset(), 6);
 }

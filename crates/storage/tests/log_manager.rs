@@ -23,7 +23,9 @@ fn logs_survive_clean_restart_without_rescan_and_unclean_restart_with_recovery()
     let mut manager = LogManager::open(&dirs(&tmp), LogConfig::default(), disk.clone(), 0).unwrap();
     let tps: Vec<TopicPartition> = (0..4).map(|p| TopicPartition::new("my-topic", p)).collect();
     for tp in &tps {
-        let log = manager.get_or_create_log(tp, None, LogConfig::default(), 0).unwrap();
+        let log = manager
+            .get_or_create_log(tp, None, LogConfig::default(), 0)
+            .unwrap();
         let mut b = batch(3, 10, 0);
         log.lock().unwrap().append_as_leader(&mut b, 0, 0).unwrap();
     }
@@ -37,12 +39,19 @@ fn logs_survive_clean_restart_without_rescan_and_unclean_restart_with_recovery()
     manager.shutdown().unwrap();
     drop(manager);
 
-    let mut manager = LogManager::open(&dirs(&tmp), LogConfig::default(), disk.clone(), 0).unwrap();
-    assert!(!tmp.path().join("d1/.kafka_cleanshutdown").exists(), "marker consumed at start");
+    let manager = LogManager::open(&dirs(&tmp), LogConfig::default(), disk.clone(), 0).unwrap();
+    assert!(
+        !tmp.path().join("d1/.kafka_cleanshutdown").exists(),
+        "marker consumed at start"
+    );
     for (tp, log) in manager.all_logs() {
         let log = log.lock().unwrap();
         assert_eq!(log.log_end_offset(), 3, "{tp}");
-        assert_eq!(log.batches_validated_on_open(), 0, "clean start does not rescan {tp}");
+        assert_eq!(
+            log.batches_validated_on_open(),
+            0,
+            "clean start does not rescan {tp}"
+        );
     }
     let log = manager.get_log(&tps[0]).unwrap();
     let mut b = batch(2, 10, 0);
@@ -55,7 +64,10 @@ fn logs_survive_clean_restart_without_rescan_and_unclean_restart_with_recovery()
     let log = manager.get_log(&tps[0]).unwrap();
     let log = log.lock().unwrap();
     assert_eq!(log.log_end_offset(), 5);
-    assert!(log.batches_validated_on_open() > 0, "unclean start recovers from the recovery point");
+    assert!(
+        log.batches_validated_on_open() > 0,
+        "unclean start recovers from the recovery point"
+    );
 }
 
 #[test]
@@ -66,34 +78,79 @@ fn eio_takes_one_dir_offline_and_the_other_keeps_working() {
     let mut manager = LogManager::open(&dirs(&tmp), LogConfig::default(), disk, 0).unwrap();
     let a = TopicPartition::new("a", 0);
     let b = TopicPartition::new("b", 0);
-    let log_a = manager.get_or_create_log(&a, None, LogConfig::default(), 0).unwrap();
-    let log_b = manager.get_or_create_log(&b, None, LogConfig::default(), 0).unwrap();
+    let log_a = manager
+        .get_or_create_log(&a, None, LogConfig::default(), 0)
+        .unwrap();
+    let log_b = manager
+        .get_or_create_log(&b, None, LogConfig::default(), 0)
+        .unwrap();
     let dir_a = log_a.lock().unwrap().dir().parent().unwrap().to_path_buf();
     faulty.fail_io_under(&dir_a);
     let mut bytes = batch(1, 10, 0);
-    let err = log_a.lock().unwrap().append_as_leader(&mut bytes, 0, 0).unwrap_err();
+    let err = log_a
+        .lock()
+        .unwrap()
+        .append_as_leader(&mut bytes, 0, 0)
+        .unwrap_err();
     assert!(matches!(err, StorageError::Io { .. }), "{err}");
     faulty.heal();
     let mut bytes = batch(1, 10, 0);
-    let err = log_a.lock().unwrap().append_as_leader(&mut bytes, 0, 0).unwrap_err();
-    assert!(matches!(err, StorageError::LogDirOffline { .. }), "offline sticks: {err}");
+    let err = log_a
+        .lock()
+        .unwrap()
+        .append_as_leader(&mut bytes, 0, 0)
+        .unwrap_err();
+    assert!(
+        matches!(err, StorageError::LogDirOffline { .. }),
+        "offline sticks: {err}"
+    );
     assert_eq!(manager.offline_dirs(), vec![dir_a]);
     let mut bytes = batch(1, 10, 0);
-    assert_eq!(log_b.lock().unwrap().append_as_leader(&mut bytes, 0, 0).unwrap().first_offset, 0);
+    assert_eq!(
+        log_b
+            .lock()
+            .unwrap()
+            .append_as_leader(&mut bytes, 0, 0)
+            .unwrap()
+            .first_offset,
+        0
+    );
     // New logs go to the online dir only.
-    let c = manager.get_or_create_log(&TopicPartition::new("c", 0), None, LogConfig::default(), 0).unwrap();
-    assert!(!c.lock().unwrap().dir().starts_with(&manager.offline_dirs()[0]));
+    let c = manager
+        .get_or_create_log(&TopicPartition::new("c", 0), None, LogConfig::default(), 0)
+        .unwrap();
+    assert!(
+        !c.lock()
+            .unwrap()
+            .dir()
+            .starts_with(&manager.offline_dirs()[0])
+    );
 }
 
 #[test]
 fn delete_log_removes_the_partition_directory() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut manager = LogManager::open(&dirs(&tmp)[..1], LogConfig::default(), Arc::new(RealDisk), 0).unwrap();
+    let mut manager = LogManager::open(
+        &dirs(&tmp)[..1],
+        LogConfig::default(),
+        Arc::new(RealDisk),
+        0,
+    )
+    .unwrap();
     let tp = TopicPartition::new("gone", 3);
-    manager.get_or_create_log(&tp, Some([9; 16]), LogConfig::default(), 0).unwrap();
+    manager
+        .get_or_create_log(&tp, Some([9; 16]), LogConfig::default(), 0)
+        .unwrap();
     assert_eq!(manager.topic_id(&tp).unwrap().map(|id| id.0), Some([9; 16]));
     assert!(manager.delete_log(&tp).unwrap());
     assert!(manager.get_log(&tp).is_none());
-    let left: Vec<_> = std::fs::read_dir(tmp.path().join("d1")).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(left.iter().all(|n| !n.to_string_lossy().starts_with("gone-3")), "{left:?}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path().join("d1"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.iter()
+            .all(|n| !n.to_string_lossy().starts_with("gone-3")),
+        "{left:?}"
+    );
 }

@@ -40,7 +40,11 @@ struct Validated {
 /// Walks `bytes` as a sequence of whole batches and validates each (header, CRC, size).
 /// `strict_offsets`: Kafka `LogValidator.validateBatch` for client batches: `recordCount` must
 /// be positive and equal `lastOffsetDelta + 1`.
-fn validate_batches(bytes: &[u8], max_message_bytes: Option<u64>, strict_offsets: bool) -> Result<Validated> {
+fn validate_batches(
+    bytes: &[u8],
+    max_message_bytes: Option<u64>,
+    strict_offsets: bool,
+) -> Result<Validated> {
     let mut position = 0usize;
     let mut batches = Vec::new();
     let mut records = 0u64;
@@ -81,7 +85,12 @@ impl Log {
     /// if any is invalid), then assigns offsets from the log end offset by patching
     /// `baseOffset` and `partitionLeaderEpoch` in place, and under `LogAppendTime` sets the
     /// timestamp-type bit and `maxTimestamp` to `now_ms` and rewrites the CRC.
-    pub fn append_as_leader(&mut self, batches: &mut [u8], leader_epoch: i32, now_ms: i64) -> Result<AppendInfo> {
+    pub fn append_as_leader(
+        &mut self,
+        batches: &mut [u8],
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo> {
         self.check_online()?;
         self.clock_ms = self.clock_ms.max(now_ms);
         let validated = validate_batches(batches, Some(self.config.max_message_bytes), true)?;
@@ -94,10 +103,14 @@ impl Log {
             header::set_base_offset(batch, next);
             header::set_partition_leader_epoch(batch, leader_epoch);
             if log_append {
-                let attributes = i16::from_be_bytes([batch[offsets::ATTRIBUTES], batch[offsets::ATTRIBUTES + 1]])
-                    | fjord_record::Attributes::TIMESTAMP_TYPE;
-                batch[offsets::ATTRIBUTES..offsets::ATTRIBUTES + 2].copy_from_slice(&attributes.to_be_bytes());
-                batch[offsets::MAX_TIMESTAMP..offsets::MAX_TIMESTAMP + 8].copy_from_slice(&now_ms.to_be_bytes());
+                let attributes = i16::from_be_bytes([
+                    batch[offsets::ATTRIBUTES],
+                    batch[offsets::ATTRIBUTES + 1],
+                ]) | fjord_record::Attributes::TIMESTAMP_TYPE;
+                batch[offsets::ATTRIBUTES..offsets::ATTRIBUTES + 2]
+                    .copy_from_slice(&attributes.to_be_bytes());
+                batch[offsets::MAX_TIMESTAMP..offsets::MAX_TIMESTAMP + 8]
+                    .copy_from_slice(&now_ms.to_be_bytes());
                 header::rewrite_crc(batch);
             }
             let header = BatchHeader::new(batch)?;
@@ -105,7 +118,10 @@ impl Log {
             next = header.next_offset();
         }
         let info = self.append_validated(batches, &metas, validated.records, now_ms)?;
-        Ok(AppendInfo { log_append_time: if log_append { now_ms } else { -1 }, ..info })
+        Ok(AppendInfo {
+            log_append_time: if log_append { now_ms } else { -1 },
+            ..info
+        })
     }
 
     /// Appends batches replicated from the leader, offsets and epochs kept. The first batch
@@ -118,7 +134,10 @@ impl Log {
         let mut expected = self.log_end_offset;
         for meta in &validated.batches {
             if meta.base_offset < expected {
-                return Err(StorageError::NotContiguous { expected, actual: meta.base_offset });
+                return Err(StorageError::NotContiguous {
+                    expected,
+                    actual: meta.base_offset,
+                });
             }
             expected = meta.last_offset + 1;
         }
@@ -126,7 +145,13 @@ impl Log {
         self.append_validated(batches, &validated.batches, validated.records, now_ms)
     }
 
-    fn append_validated(&mut self, bytes: &[u8], metas: &[BatchMeta], records: u64, now_ms: i64) -> Result<AppendInfo> {
+    fn append_validated(
+        &mut self,
+        bytes: &[u8],
+        metas: &[BatchMeta],
+        records: u64,
+        now_ms: i64,
+    ) -> Result<AppendInfo> {
         let (Some(first), Some(last)) = (metas.first(), metas.last()) else {
             return Ok(AppendInfo {
                 first_offset: self.log_end_offset,
@@ -150,7 +175,11 @@ impl Log {
         let result = self.write_batches(bytes, metas, max_timestamp, now_ms);
         self.guard(result)?;
         for meta in metas {
-            if self.epoch_cache.latest_epoch().is_none_or(|latest| meta.leader_epoch > latest) {
+            if self
+                .epoch_cache
+                .latest_epoch()
+                .is_none_or(|latest| meta.leader_epoch > latest)
+            {
                 let result = self.epoch_cache.assign(meta.leader_epoch, meta.base_offset);
                 self.guard(result)?;
             }
@@ -170,9 +199,21 @@ impl Log {
         })
     }
 
-    fn write_batches(&mut self, bytes: &[u8], metas: &[BatchMeta], max_timestamp: i64, now_ms: i64) -> Result<()> {
+    fn write_batches(
+        &mut self,
+        bytes: &[u8],
+        metas: &[BatchMeta],
+        max_timestamp: i64,
+        now_ms: i64,
+    ) -> Result<()> {
         let max_offset = metas.last().map_or(self.log_end_offset, |m| m.last_offset);
-        let roll = self.active_segment()?.should_roll(&self.config, bytes.len() as u64, max_timestamp, max_offset, now_ms);
+        let roll = self.active_segment()?.should_roll(
+            &self.config,
+            bytes.len() as u64,
+            max_timestamp,
+            max_offset,
+            now_ms,
+        );
         if roll {
             let base = metas.first().map_or(self.log_end_offset, |m| m.base_offset);
             self.roll_at(base, now_ms)?;
@@ -197,9 +238,12 @@ impl Log {
         }
         active.seal()?;
         let old_base = active.base_offset;
-        let segment = LogSegment::create(self.disk.as_ref(), &self.dir, base, &self.config, now_ms)?;
+        let segment =
+            LogSegment::create(self.disk.as_ref(), &self.dir, base, &self.config, now_ms)?;
         self.segments.insert(base, segment);
-        self.disk.sync_dir(&self.dir).map_err(|e| StorageError::io(&self.dir, e))?;
+        self.disk
+            .sync_dir(&self.dir)
+            .map_err(|e| StorageError::io(&self.dir, e))?;
         // Kafka flushes everything before the new segment when it rolls.
         if let Some(old) = self.segments.get(&old_base) {
             old.flush()?;
@@ -219,7 +263,11 @@ impl Log {
     }
 
     pub(crate) fn flush_segments_from(&self, offset: i64) -> Result<()> {
-        let from = self.segments.range(..=offset).next_back().map_or(i64::MIN, |(base, _)| *base);
+        let from = self
+            .segments
+            .range(..=offset)
+            .next_back()
+            .map_or(i64::MIN, |(base, _)| *base);
         for segment in self.segments.range(from..).map(|(_, s)| s) {
             segment.flush()?;
         }
@@ -230,7 +278,8 @@ impl Log {
     /// flush. Returns whether it flushed.
     pub fn maybe_flush(&mut self, now_ms: i64) -> Result<bool> {
         self.clock_ms = self.clock_ms.max(now_ms);
-        let due_messages = self.unflushed_messages > 0 && self.unflushed_messages >= self.config.flush_messages;
+        let due_messages =
+            self.unflushed_messages > 0 && self.unflushed_messages >= self.config.flush_messages;
         let due_time = self.config.flush_ms != i64::MAX
             && self.recovery_point < self.log_end_offset
             && now_ms.saturating_sub(self.last_flush_ms) >= self.config.flush_ms;

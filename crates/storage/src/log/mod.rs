@@ -21,14 +21,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use append::AppendInfo;
-pub use read::{special_timestamps, FetchData, FileRange, LogOffsetMetadata, TimestampAndOffset};
+pub use read::{FetchData, FileRange, LogOffsetMetadata, TimestampAndOffset, special_timestamps};
 
 use crate::checkpoint::LEADER_EPOCH_CHECKPOINT_FILE;
 use crate::config::LogConfig;
 use crate::disk::Disk;
 use crate::epoch_cache::LeaderEpochCache;
 use crate::error::{Result, StorageError};
-use crate::segment::{DELETED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, LogSegment, TIME_INDEX_FILE_SUFFIX};
+use crate::segment::{
+    DELETED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, LogSegment, TIME_INDEX_FILE_SUFFIX,
+};
 
 /// Whether a log directory is still usable (Kafka `LogDirFailureChannel`): shared by every
 /// log in the directory; the first I/O error marks it offline for all of them.
@@ -41,7 +43,10 @@ pub struct LogDirHealth {
 impl LogDirHealth {
     /// A healthy directory.
     pub fn new(dir: impl Into<PathBuf>) -> Arc<Self> {
-        Arc::new(Self { dir: dir.into(), offline: AtomicBool::new(false) })
+        Arc::new(Self {
+            dir: dir.into(),
+            offline: AtomicBool::new(false),
+        })
     }
     /// The log directory.
     pub fn dir(&self) -> &Path {
@@ -77,7 +82,13 @@ pub struct LogOpenOptions {
 impl LogOpenOptions {
     /// Options for a log with no checkpoints and no clean shutdown marker (full recovery).
     pub fn new(now_ms: i64) -> Self {
-        Self { recovery_point: 0, log_start_offset: 0, had_clean_shutdown: false, now_ms, dir_health: None }
+        Self {
+            recovery_point: 0,
+            log_start_offset: 0,
+            had_clean_shutdown: false,
+            now_ms,
+            dir_health: None,
+        }
     }
 }
 
@@ -105,7 +116,9 @@ pub struct Log {
 fn parse_segment_base(path: &Path, suffix: &str) -> Option<i64> {
     let name = path.file_name()?.to_str()?;
     let stem = name.strip_suffix(suffix)?.strip_suffix('.')?;
-    (stem.len() == 20 && stem.bytes().all(|b| b.is_ascii_digit())).then(|| stem.parse().ok()).flatten()
+    (stem.len() == 20 && stem.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| stem.parse().ok())
+        .flatten()
 }
 
 impl Log {
@@ -115,11 +128,21 @@ impl Log {
     /// sanity-checked; batches are not re-validated. Otherwise every segment from the one
     /// holding the recovery point on is recovered (Kafka `LogLoader`): batches re-validated,
     /// indexes rebuilt, a torn or corrupt tail truncated and later segments deleted.
-    pub fn open(dir: impl Into<PathBuf>, config: LogConfig, disk: Arc<dyn Disk>, opts: LogOpenOptions) -> Result<Log> {
+    pub fn open(
+        dir: impl Into<PathBuf>,
+        config: LogConfig,
+        disk: Arc<dyn Disk>,
+        opts: LogOpenOptions,
+    ) -> Result<Log> {
         let dir = dir.into();
-        let dir_health = opts.dir_health.clone().unwrap_or_else(|| LogDirHealth::new(dir.parent().unwrap_or(&dir)));
+        let dir_health = opts
+            .dir_health
+            .clone()
+            .unwrap_or_else(|| LogDirHealth::new(dir.parent().unwrap_or(&dir)));
         if dir_health.is_offline() {
-            return Err(StorageError::LogDirOffline { dir: dir_health.dir().to_path_buf() });
+            return Err(StorageError::LogDirOffline {
+                dir: dir_health.dir().to_path_buf(),
+            });
         }
         let result = Self::open_inner(dir, config, disk, opts, dir_health.clone());
         if let Err(err) = &result
@@ -137,13 +160,18 @@ impl Log {
         opts: LogOpenOptions,
         dir_health: Arc<LogDirHealth>,
     ) -> Result<Log> {
-        disk.create_dir_all(&dir).map_err(|e| StorageError::io(&dir, e))?;
+        disk.create_dir_all(&dir)
+            .map_err(|e| StorageError::io(&dir, e))?;
         let bases = Self::clean_directory(disk.as_ref(), &dir)?;
         let mut segments = BTreeMap::new();
         for base in bases {
-            segments.insert(base, LogSegment::open(disk.as_ref(), &dir, base, &config, opts.now_ms)?);
+            segments.insert(
+                base,
+                LogSegment::open(disk.as_ref(), &dir, base, &config, opts.now_ms)?,
+            );
         }
-        let epoch_cache = LeaderEpochCache::load(disk.clone(), dir.join(LEADER_EPOCH_CHECKPOINT_FILE))?;
+        let epoch_cache =
+            LeaderEpochCache::load(disk.clone(), dir.join(LEADER_EPOCH_CHECKPOINT_FILE))?;
         let mut log = Log {
             dir,
             config,
@@ -164,7 +192,8 @@ impl Log {
         log.load_segments(opts.had_clean_shutdown)?;
         if log.segments.is_empty() {
             let base = log.log_start_offset;
-            let segment = LogSegment::create(log.disk.as_ref(), &log.dir, base, &log.config, opts.now_ms)?;
+            let segment =
+                LogSegment::create(log.disk.as_ref(), &log.dir, base, &log.config, opts.now_ms)?;
             log.segments.insert(base, segment);
         }
         let index_bytes = log.config.segment_index_bytes;
@@ -193,9 +222,16 @@ impl Log {
         let mut bases = Vec::new();
         let mut orphans = Vec::new();
         for path in &entries {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if [DELETED_FILE_SUFFIX, ".tmp", ".cleaned", ".swap"].iter().any(|s| name.ends_with(s)) {
-                disk.remove_file(path).map_err(|e| StorageError::io(path, e))?;
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if [DELETED_FILE_SUFFIX, ".tmp", ".cleaned", ".swap"]
+                .iter()
+                .any(|s| name.ends_with(s))
+            {
+                disk.remove_file(path)
+                    .map_err(|e| StorageError::io(path, e))?;
             } else if let Some(base) = parse_segment_base(path, LOG_FILE_SUFFIX) {
                 bases.push(base);
             } else if let Some(base) = parse_segment_base(path, INDEX_FILE_SUFFIX)
@@ -206,7 +242,8 @@ impl Log {
         }
         for (base, path) in orphans {
             if !bases.contains(&base) {
-                disk.remove_file(&path).map_err(|e| StorageError::io(&path, e))?;
+                disk.remove_file(&path)
+                    .map_err(|e| StorageError::io(&path, e))?;
             }
         }
         bases.sort_unstable();
@@ -216,7 +253,12 @@ impl Log {
     fn load_segments(&mut self, clean: bool) -> Result<()> {
         let bases: Vec<i64> = self.segments.keys().copied().collect();
         // Segments overlapping [recovery_point, ∞) are recovered after an unclean stop.
-        let recover_from = bases.iter().rev().find(|b| **b <= self.recovery_point).copied().unwrap_or(i64::MIN);
+        let recover_from = bases
+            .iter()
+            .rev()
+            .find(|b| **b <= self.recovery_point)
+            .copied()
+            .unwrap_or(i64::MIN);
         let index_bytes = self.config.segment_index_bytes;
         let last = bases.last().copied();
         let mut truncated_at: Option<i64> = None;
@@ -225,9 +267,15 @@ impl Log {
                 self.delete_segment_now(base, "follows a truncated segment")?;
                 continue;
             }
-            let Some(segment) = self.segments.get_mut(&base) else { continue };
+            let Some(segment) = self.segments.get_mut(&base) else {
+                continue;
+            };
             let needs_recovery = !clean && base >= recover_from;
-            let insane = if needs_recovery { None } else { segment.load_clean().err() };
+            let insane = if needs_recovery {
+                None
+            } else {
+                segment.load_clean().err()
+            };
             if let Some(reason) = &insane {
                 tracing::warn!(segment = %segment.log_path().display(), %reason, "rebuilding index that failed its sanity check");
             }
@@ -252,7 +300,9 @@ impl Log {
             drop(segment);
             for path in paths {
                 if self.disk.exists(&path) {
-                    self.disk.remove_file(&path).map_err(|e| StorageError::io(&path, e))?;
+                    self.disk
+                        .remove_file(&path)
+                        .map_err(|e| StorageError::io(&path, e))?;
                 }
             }
         }
@@ -260,22 +310,36 @@ impl Log {
     }
 
     pub(crate) fn active_segment(&self) -> Result<&LogSegment> {
-        self.segments.values().next_back().ok_or_else(|| self.no_segments())
+        self.segments
+            .values()
+            .next_back()
+            .ok_or_else(|| self.no_segments())
     }
 
     pub(crate) fn active_segment_mut(&mut self) -> Result<&mut LogSegment> {
         let dir = self.dir.clone();
-        self.segments.values_mut().next_back().ok_or(StorageError::Corrupt { path: dir, reason: "log has no segments".into() })
+        self.segments
+            .values_mut()
+            .next_back()
+            .ok_or(StorageError::Corrupt {
+                path: dir,
+                reason: "log has no segments".into(),
+            })
     }
 
     fn no_segments(&self) -> StorageError {
-        StorageError::Corrupt { path: self.dir.clone(), reason: "log has no segments".into() }
+        StorageError::Corrupt {
+            path: self.dir.clone(),
+            reason: "log has no segments".into(),
+        }
     }
 
     /// Fails with [`StorageError::LogDirOffline`] once the directory is offline.
     pub(crate) fn check_online(&self) -> Result<()> {
         if self.dir_health.is_offline() {
-            return Err(StorageError::LogDirOffline { dir: self.dir_health.dir().to_path_buf() });
+            return Err(StorageError::LogDirOffline {
+                dir: self.dir_health.dir().to_path_buf(),
+            });
         }
         Ok(())
     }

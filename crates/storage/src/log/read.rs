@@ -69,13 +69,25 @@ impl Log {
     /// (at least one batch when `min_one_batch`), excluding batches that reach `max_offset`
     /// (exclusive bound, e.g. the high watermark). Errors with
     /// [`StorageError::OffsetOutOfRange`] outside `[log_start_offset, log_end_offset]`.
-    pub fn read(&self, start_offset: i64, max_bytes: usize, max_offset: Option<i64>, min_one_batch: bool) -> Result<FetchData> {
+    pub fn read(
+        &self,
+        start_offset: i64,
+        max_bytes: usize,
+        max_offset: Option<i64>,
+        min_one_batch: bool,
+    ) -> Result<FetchData> {
         self.check_online()?;
         let result = self.read_inner(start_offset, max_bytes as u64, max_offset, min_one_batch);
         self.guard(result)
     }
 
-    fn read_inner(&self, start_offset: i64, max_bytes: u64, max_offset: Option<i64>, min_one_batch: bool) -> Result<FetchData> {
+    fn read_inner(
+        &self,
+        start_offset: i64,
+        max_bytes: u64,
+        max_offset: Option<i64>,
+        min_one_batch: bool,
+    ) -> Result<FetchData> {
         if start_offset < self.log_start_offset || start_offset > self.log_end_offset {
             return Err(StorageError::OffsetOutOfRange {
                 offset: start_offset,
@@ -83,7 +95,11 @@ impl Log {
                 log_end_offset: self.log_end_offset,
             });
         }
-        let floor = self.segments.range(..=start_offset).next_back().map_or(i64::MIN, |(base, _)| *base);
+        let floor = self
+            .segments
+            .range(..=start_offset)
+            .next_back()
+            .map_or(i64::MIN, |(base, _)| *base);
         let mut data = FetchData {
             first_offset_metadata: LogOffsetMetadata {
                 message_offset: start_offset,
@@ -96,7 +112,11 @@ impl Log {
         };
         let mut located = false;
         'segments: for segment in self.segments.range(floor..).map(|(_, s)| s) {
-            let first = if located { segment.read_header(0)? } else { segment.translate_offset(start_offset)? };
+            let first = if located {
+                segment.read_header(0)?
+            } else {
+                segment.translate_offset(start_offset)?
+            };
             let Some(first) = first else { continue };
             if !located {
                 data.first_offset_metadata = LogOffsetMetadata {
@@ -145,10 +165,11 @@ impl Log {
     }
 
     /// ListOffsets by timestamp (Kafka `UnifiedLog.fetchOffsetByTimestamp`): `-2` earliest,
-    /// `-1` latest, `-3` max timestamp (KIP-734), `-4` earliest local (KIP-405), otherwise the
-    /// first batch whose `maxTimestamp >= ts`, answered at batch granularity (its timestamp
-    /// and the first offset of the batch at or after the log start offset). `None` when no
-    /// batch qualifies.
+    /// `-1` latest, `-3` max timestamp (KIP-734: the first record carrying the largest
+    /// timestamp), `-4` earliest local (KIP-405), otherwise the first record at or after the
+    /// log start offset whose timestamp is `>= ts` (Kafka `FileRecords.searchForTimestamp`:
+    /// batches are skipped by `maxTimestamp`, only the matching batch is decoded). `None` when
+    /// no record qualifies.
     pub fn fetch_offset_by_timestamp(&self, ts: i64) -> Result<Option<TimestampAndOffset>> {
         self.check_online()?;
         let result = self.fetch_offset_by_timestamp_inner(ts);
@@ -180,11 +201,26 @@ impl Log {
                     .filter(|s| s.size() > 0 && s.max_timestamp_so_far() >= 0)
                     .max_by_key(|s| (s.max_timestamp_so_far(), std::cmp::Reverse(s.base_offset)));
                 let Some(segment) = best else { return Ok(None) };
-                let offset = segment.offset_of_max_timestamp_so_far();
-                let epoch = segment.translate_offset(offset)?.map(|b| b.leader_epoch).filter(|e| *e >= 0);
-                return Ok(Some(TimestampAndOffset { timestamp: segment.max_timestamp_so_far(), offset, leader_epoch: epoch }));
+                let max = segment.max_timestamp_so_far();
+                let Some(batch) =
+                    segment.translate_offset(segment.offset_of_max_timestamp_so_far())?
+                else {
+                    return Ok(None);
+                };
+                // KIP-734 (KAFKA-16310): the offset of the first record carrying the max timestamp.
+                let found =
+                    self.first_record_at_or_after(segment, &batch, max, self.log_start_offset)?;
+                return Ok(found.or(Some(TimestampAndOffset {
+                    timestamp: max,
+                    offset: batch.last_offset,
+                    leader_epoch: (batch.leader_epoch >= 0).then_some(batch.leader_epoch),
+                })));
             }
-            t if t < 0 => return Err(StorageError::InvalidArgument(format!("unsupported ListOffsets timestamp {t}"))),
+            t if t < 0 => {
+                return Err(StorageError::InvalidArgument(format!(
+                    "unsupported ListOffsets timestamp {t}"
+                )));
+            }
             _ => {}
         }
         for segment in self.segments.values() {
@@ -195,16 +231,50 @@ impl Log {
             let from = entry.offset.max(self.log_start_offset);
             let mut position = segment.offset_index.lookup(from).position;
             while let Some(batch) = segment.read_header(position)? {
-                if batch.max_timestamp >= ts && batch.last_offset >= self.log_start_offset {
-                    return Ok(Some(TimestampAndOffset {
-                        timestamp: batch.max_timestamp,
-                        offset: batch.base_offset.max(self.log_start_offset),
-                        leader_epoch: (batch.leader_epoch >= 0).then_some(batch.leader_epoch),
-                    }));
+                if batch.max_timestamp >= ts
+                    && batch.last_offset >= self.log_start_offset
+                    && let Some(found) =
+                        self.first_record_at_or_after(segment, &batch, ts, self.log_start_offset)?
+                {
+                    return Ok(Some(found));
                 }
                 position += batch.size;
             }
         }
         Ok(None)
     }
+
+    /// Decodes one batch and returns its first record with `timestamp >= ts` and
+    /// `offset >= min_offset`.
+    fn first_record_at_or_after(
+        &self,
+        segment: &crate::segment::LogSegment,
+        batch: &crate::segment::BatchMeta,
+        ts: i64,
+        min_offset: i64,
+    ) -> Result<Option<TimestampAndOffset>> {
+        let mut bytes = vec![0u8; batch.size as usize];
+        segment
+            .file()
+            .read_exact_at(&mut bytes, batch.position)
+            .map_err(|e| StorageError::io(segment.log_path(), e))?;
+        let cap = usize::try_from(self.config.max_message_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(DECOMPRESSION_RATIO_MAX);
+        for record in fjord_record::records(&bytes, cap)? {
+            let record = record?;
+            if record.timestamp >= ts && record.offset >= min_offset {
+                return Ok(Some(TimestampAndOffset {
+                    timestamp: record.timestamp,
+                    offset: record.offset,
+                    leader_epoch: (batch.leader_epoch >= 0).then_some(batch.leader_epoch),
+                }));
+            }
+        }
+        Ok(None)
+    }
 }
+
+/// Cap on decompressed batch size for timestamp lookups, as a multiple of
+/// `max.message.bytes`: generous for real compression ratios, bounded against bombs.
+const DECOMPRESSION_RATIO_MAX: usize = 64;

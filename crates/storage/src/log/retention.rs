@@ -55,14 +55,17 @@ impl Log {
 
     fn truncate_fully_inner(&mut self, offset: i64) -> Result<()> {
         if offset < 0 {
-            return Err(StorageError::InvalidArgument(format!("cannot restart a log at negative offset {offset}")));
+            return Err(StorageError::InvalidArgument(format!(
+                "cannot restart a log at negative offset {offset}"
+            )));
         }
         let now_ms = self.clock_ms;
         let bases: Vec<i64> = self.segments.keys().copied().collect();
         for base in bases {
             self.delete_segment_files(base)?;
         }
-        let segment = LogSegment::create(self.disk.as_ref(), &self.dir, offset, &self.config, now_ms)?;
+        let segment =
+            LogSegment::create(self.disk.as_ref(), &self.dir, offset, &self.config, now_ms)?;
         self.segments.insert(offset, segment);
         self.log_start_offset = offset;
         self.log_end_offset = offset;
@@ -77,10 +80,14 @@ impl Log {
     /// after `file.delete.delay.ms` by [`Log::delete_old_segments`] (Kafka
     /// `LocalLog.deleteSegmentFiles`). Open file ranges keep working meanwhile.
     fn delete_segment_files(&mut self, base: i64) -> Result<()> {
-        let Some(segment) = self.segments.remove(&base) else { return Ok(()) };
+        let Some(segment) = self.segments.remove(&base) else {
+            return Ok(());
+        };
         let paths = segment.paths();
         drop(segment);
-        let due = self.clock_ms.saturating_add(self.config.file_delete_delay_ms);
+        let due = self
+            .clock_ms
+            .saturating_add(self.config.file_delete_delay_ms);
         for path in paths {
             if !self.disk.exists(&path) {
                 continue;
@@ -88,9 +95,13 @@ impl Log {
             let mut deleted = path.clone().into_os_string();
             deleted.push(DELETED_FILE_SUFFIX);
             let deleted = PathBuf::from(deleted);
-            self.disk.rename(&path, &deleted).map_err(|e| StorageError::io(&path, e))?;
+            self.disk
+                .rename(&path, &deleted)
+                .map_err(|e| StorageError::io(&path, e))?;
             if self.config.file_delete_delay_ms <= 0 {
-                self.disk.remove_file(&deleted).map_err(|e| StorageError::io(&deleted, e))?;
+                self.disk
+                    .remove_file(&deleted)
+                    .map_err(|e| StorageError::io(&deleted, e))?;
             } else {
                 self.pending_deletes.push((due, deleted));
             }
@@ -99,11 +110,16 @@ impl Log {
     }
 
     fn purge_deleted_files(&mut self, now_ms: i64) -> Result<()> {
-        let (due, later): (Vec<_>, Vec<_>) = self.pending_deletes.drain(..).partition(|(at, _)| *at <= now_ms);
+        let (due, later): (Vec<_>, Vec<_>) = self
+            .pending_deletes
+            .drain(..)
+            .partition(|(at, _)| *at <= now_ms);
         self.pending_deletes = later;
         for (_, path) in due {
             if self.disk.exists(&path) {
-                self.disk.remove_file(&path).map_err(|e| StorageError::io(&path, e))?;
+                self.disk
+                    .remove_file(&path)
+                    .map_err(|e| StorageError::io(&path, e))?;
             }
         }
         Ok(())
@@ -136,14 +152,17 @@ impl Log {
         };
         let mut doomed = Vec::new();
         for (i, base) in bases.iter().enumerate() {
-            let Some(segment) = self.segments.get(base) else { break };
+            let Some(segment) = self.segments.get(base) else {
+                break;
+            };
             let upper = bases.get(i + 1).copied().unwrap_or(self.log_end_offset);
             if segment.size() == 0 || upper > bound {
                 break;
             }
             let size = segment.size() as i64;
             let by_start = upper <= self.log_start_offset;
-            let by_time = self.config.retention_ms >= 0 && now_ms - segment.largest_timestamp() > self.config.retention_ms;
+            let by_time = self.config.retention_ms >= 0
+                && now_ms - segment.largest_timestamp() > self.config.retention_ms;
             let by_size = size_excess != i64::MIN && size_excess - size >= 0;
             if !(by_start || by_time || by_size) {
                 break;
@@ -158,7 +177,8 @@ impl Log {
         }
         if doomed.len() == self.segments.len() {
             let base = self.log_end_offset;
-            let segment = LogSegment::create(self.disk.as_ref(), &self.dir, base, &self.config, now_ms)?;
+            let segment =
+                LogSegment::create(self.disk.as_ref(), &self.dir, base, &self.config, now_ms)?;
             if let Some(active) = self.segments.values_mut().next_back() {
                 active.seal()?;
                 active.flush()?;
@@ -172,7 +192,8 @@ impl Log {
         if let Some(first) = self.segments.keys().next() {
             self.log_start_offset = self.log_start_offset.max(*first);
         }
-        self.epoch_cache.truncate_from_start(self.log_start_offset)?;
+        self.epoch_cache
+            .truncate_from_start(self.log_start_offset)?;
         self.purge_deleted_files(now_ms)?;
         Ok(doomed.len())
     }
@@ -220,7 +241,9 @@ impl Log {
         let pending: Vec<PathBuf> = self.pending_deletes.drain(..).map(|(_, p)| p).collect();
         for path in pending {
             if self.disk.exists(&path) {
-                self.disk.remove_file(&path).map_err(|e| StorageError::io(&path, e))?;
+                self.disk
+                    .remove_file(&path)
+                    .map_err(|e| StorageError::io(&path, e))?;
             }
         }
         Ok(())

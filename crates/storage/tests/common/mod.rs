@@ -19,7 +19,10 @@ fn zigzag_varint(out: &mut Vec<u8>, value: i64) {
 /// Builds one uncompressed batch with `count` records of `value_bytes` each, timestamps
 /// `base_ts + i`, base offset 0 and epoch -1 (as a producer sends it).
 pub fn batch(count: usize, value_bytes: usize, base_ts: i64) -> Vec<u8> {
-    batch_with_timestamps(&(0..count).map(|i| base_ts + i as i64).collect::<Vec<_>>(), value_bytes)
+    batch_with_timestamps(
+        &(0..count).map(|i| base_ts + i as i64).collect::<Vec<_>>(),
+        value_bytes,
+    )
 }
 
 /// Builds one uncompressed batch with one record per timestamp.
@@ -67,11 +70,26 @@ pub fn partition_dir() -> (tempfile::TempDir, PathBuf) {
 
 /// Small segments so tests roll: 4 KiB index interval defaults kept unless overridden.
 pub fn small_config() -> LogConfig {
-    LogConfig { segment_bytes: 64 * 1024, segment_index_bytes: 4096, index_interval_bytes: 1024, ..LogConfig::default() }
+    LogConfig {
+        segment_bytes: 64 * 1024,
+        segment_index_bytes: 4096,
+        index_interval_bytes: 1024,
+        ..LogConfig::default()
+    }
 }
 
-pub fn open(dir: &Path, config: LogConfig, disk: Arc<dyn Disk>, clean: bool, recovery_point: i64) -> Log {
-    let opts = LogOpenOptions { had_clean_shutdown: clean, recovery_point, ..LogOpenOptions::new(1_000) };
+pub fn open(
+    dir: &Path,
+    config: LogConfig,
+    disk: Arc<dyn Disk>,
+    clean: bool,
+    recovery_point: i64,
+) -> Log {
+    let opts = LogOpenOptions {
+        had_clean_shutdown: clean,
+        recovery_point,
+        ..LogOpenOptions::new(1_000)
+    };
     Log::open(dir, config, disk, opts).unwrap()
 }
 
