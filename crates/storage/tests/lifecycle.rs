@@ -261,3 +261,55 @@ fn flush_messages_and_flush_ms_advance_the_recovery_point() {
     assert!(log.maybe_flush(1_100).unwrap());
     assert_eq!(log.recovery_point(), 4);
 }
+
+#[test]
+fn preallocated_segments_are_trimmed_on_close_and_recovered_after_a_crash() {
+    let (_tmp, dir) = partition_dir();
+    let config = LogConfig {
+        preallocate: true,
+        ..small_config()
+    };
+    let mut log = open_real(&dir, config.clone());
+    let mut b = batch(2, 10, 0);
+    log.append_as_leader(&mut b, 0, 0).unwrap();
+    let seg = fjord_storage::segment_file_path(&dir, 0, "log");
+    assert_eq!(
+        std::fs::metadata(&seg).unwrap().len(),
+        64 * 1024,
+        "preallocated to segment.bytes"
+    );
+    drop(log); // unclean: zeros follow the batch
+    let mut log = open_real(&dir, config.clone());
+    assert_eq!(log.log_end_offset(), 2);
+    let mut b = batch(1, 10, 0);
+    assert_eq!(log.append_as_leader(&mut b, 0, 0).unwrap().first_offset, 2);
+    log.close().unwrap();
+    assert_eq!(
+        std::fs::metadata(&seg).unwrap().len(),
+        log.size_bytes(),
+        "trimmed on close"
+    );
+}
+
+#[test]
+fn rolls_when_the_offset_index_is_full() {
+    let (_tmp, dir) = partition_dir();
+    // 24 bytes of offset index = 3 entries; an entry every batch (interval 0).
+    let config = LogConfig {
+        segment_index_bytes: 24,
+        index_interval_bytes: 0,
+        ..small_config()
+    };
+    let mut log = open_real(&dir, config);
+    for i in 0..10 {
+        let mut b = batch(1, 10, i);
+        log.append_as_leader(&mut b, 0, 0).unwrap();
+    }
+    assert!(
+        log.segment_count() >= 3,
+        "segments {:?}",
+        log.segment_base_offsets()
+    );
+    let data = log.read(0, 1 << 20, None, false).unwrap();
+    assert_eq!(batch_offsets(&fetch_bytes(&data)).len(), 10);
+}
