@@ -1,1 +1,37 @@
-fn main() { println!("fjord"); }
+//! The `fjord` binary: server lifecycle, storage formatting, and (later) Kafka's tools.
+//!
+//! # Layout
+//! - [`cli`]: the clap command tree (Kafka's tool names and flags).
+//! - [`server_cmd`]: `server start | stop` and the no-argument quickstart.
+//! - [`storage_cmd`]: `storage random-uuid | format | info`.
+//! - [`broker_bridge`]: the single place that starts `fjord_broker`.
+//! - [`logging`]: tracing to stderr.
+
+mod broker_bridge;
+mod cli;
+mod logging;
+mod server_cmd;
+mod storage_cmd;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+use fjord_config::ServerConfig;
+
+use crate::cli::{Cli, Command, ServerCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => server_cmd::quickstart(),
+        Some(Command::Server(ServerCommand::Start(args))) => server_cmd::start(&args),
+        Some(Command::Server(ServerCommand::Stop(args))) => server_cmd::stop(&args),
+        Some(Command::Storage(command)) => storage_cmd::run(command),
+    }
+}
+
+/// Loads a server configuration file with the `FJORD_*` environment and `--override` layers.
+fn load_config(path: &Path, overrides: &[String]) -> Result<ServerConfig, String> {
+    fjord_config::load_server_config(path, std::env::vars(), overrides).map_err(|e| e.to_string())
+}
