@@ -80,7 +80,7 @@ pub fn validate(config: &ServerConfig) -> Result<(), ConfigError> {
             )
         })?;
         require(config.controller_listeners().is_empty(), || {
-            "The listeners config must only contain KRaft controller listeners from controller.listener.names when process.roles=controller".replace("process.roles=controller", "process.roles=broker")
+            "controller.listener.names must not contain a value appearing in the 'listeners' configuration when running KRaft with just the broker role".to_owned()
         })?;
     }
     if is_broker {

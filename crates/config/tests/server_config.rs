@@ -368,3 +368,30 @@ fn topic_validation_follows_log_config() {
             .contains("conflict topic config setting")
     );
 }
+
+#[test]
+fn broker_only_role_checks() {
+    // KafkaConfig: a broker-only node is not a voter and does not listen on controller listeners.
+    let base = [
+        ("process.roles", "broker"),
+        ("node.id", "2"),
+        ("controller.quorum.voters", "1@localhost:9093"),
+        ("controller.listener.names", "CONTROLLER"),
+        ("listeners", "PLAINTEXT://localhost:9092"),
+    ];
+    assert!(ServerConfig::from_pairs(base).is_ok());
+    let mut voter = base;
+    voter[1] = ("node.id", "1");
+    assert_eq!(
+        ServerConfig::from_pairs(voter).unwrap_err().to_string(),
+        "If process.roles contains just the 'broker' role, the node id 1 must not be included in the set of voters controller.quorum.voters=Set(1)"
+    );
+    let mut listens = base;
+    listens[4] = ("listeners", "PLAINTEXT://localhost:9092,CONTROLLER://:9093");
+    assert!(
+        ServerConfig::from_pairs(listens)
+            .unwrap_err()
+            .to_string()
+            .contains("when running KRaft with just the broker role")
+    );
+}
