@@ -111,3 +111,107 @@ impl BrokerConfig {
         }
     }
 }
+
+/// Why a `ServerConfig` cannot run this broker.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerConfigError {
+    /// No log directory holds a `meta.properties` with a `cluster.id`.
+    #[error(
+        "no formatted log directory among {dirs:?}: run `fjord storage format` first (meta.properties with cluster.id is missing)"
+    )]
+    NotFormatted {
+        /// The directories searched.
+        dirs: Vec<PathBuf>,
+    },
+    /// `meta.properties` could not be read.
+    #[error("cannot read meta.properties: {0}")]
+    MetaProperties(#[from] fjord_config::ConfigError),
+    /// A listener host does not resolve.
+    #[error("listener {listener} does not resolve: {source}")]
+    Listener {
+        /// The listener URL.
+        listener: String,
+        /// The resolver error.
+        source: std::io::Error,
+    },
+    /// No broker listener is configured (only controller listeners).
+    #[error("no broker listener configured in `listeners`")]
+    NoListeners,
+}
+
+impl BrokerConfig {
+    /// Derives the broker's settings from the server configuration; the cluster id comes
+    /// from the first log directory's `meta.properties` (Kafka refuses to start on an
+    /// unformatted directory in KRaft mode, `MetaPropertiesEnsemble.verify`).
+    pub fn from_server_config(
+        server: &fjord_config::ServerConfig,
+    ) -> Result<Self, BrokerConfigError> {
+        let dirs = server.all_log_dirs();
+        let mut cluster_id = None;
+        for dir in &dirs {
+            if let Some(meta) = fjord_config::MetaProperties::read(dir)? {
+                cluster_id = meta.cluster_id;
+                if cluster_id.is_some() {
+                    break;
+                }
+            }
+        }
+        let cluster_id =
+            cluster_id.ok_or_else(|| BrokerConfigError::NotFormatted { dirs: dirs.clone() })?;
+        let listeners = server
+            .broker_listeners()
+            .into_iter()
+            .map(|l| {
+                l.bind_addr().map_err(|source| BrokerConfigError::Listener {
+                    listener: l.url(),
+                    source,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if listeners.is_empty() {
+            return Err(BrokerConfigError::NoListeners);
+        }
+        let advertised_host = server
+            .advertised_listeners
+            .iter()
+            .map(|l| l.host.clone())
+            .find(|host| !host.is_empty());
+        let positive = |v: i32, default: usize| {
+            usize::try_from(v)
+                .ok()
+                .filter(|v| *v > 0)
+                .unwrap_or(default)
+        };
+        // Kafka's Int.MaxValue means "no limit"; we keep our named cap instead.
+        let capped =
+            |v: i32| positive(v, Self::MAX_CONNECTIONS_DEFAULT).min(Self::MAX_CONNECTIONS_DEFAULT);
+        Ok(Self {
+            node_id: server.node_id,
+            cluster_id,
+            listeners,
+            advertised_host,
+            log_dirs: server.log_dirs.clone(),
+            num_partitions: server.num_partitions,
+            default_replication_factor: i16::try_from(server.default_replication_factor)
+                .unwrap_or(1),
+            auto_create_topics_enable: server.auto_create_topics_enable,
+            delete_topic_enable: server.delete_topic_enable,
+            message_max_bytes: positive(server.message_max_bytes, Self::MESSAGE_MAX_BYTES_DEFAULT),
+            log_message_timestamp_type: match server.log_message_timestamp_type {
+                fjord_config::TimestampType::LogAppendTime => TimestampType::LogAppendTime,
+                _ => TimestampType::CreateTime,
+            },
+            socket_request_max_bytes: positive(
+                server.socket_request_max_bytes,
+                fjord_protocol::REQUEST_FRAME_BYTES_MAX_DEFAULT,
+            ),
+            max_connections: capped(server.max_connections),
+            max_connections_per_ip: capped(server.max_connections_per_ip),
+            connections_max_idle: Duration::from_millis(
+                u64::try_from(server.connections_max_idle_ms).unwrap_or(600_000),
+            ),
+            in_flight_requests_per_connection_max:
+                Self::IN_FLIGHT_REQUESTS_PER_CONNECTION_MAX_DEFAULT,
+        })
+    }
+}

@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::api::BrokerContext;
-pub use crate::config::{BrokerConfig, TimestampType};
+pub use crate::config::{BrokerConfig, BrokerConfigError, TimestampType};
 use crate::net::{ConnectionLimits, Shutdown, spawn_listener};
 
 /// The broker.
@@ -43,8 +43,14 @@ pub struct BrokerHandle {
 }
 
 impl Broker {
-    /// Binds every listener and starts serving.
-    pub async fn start(config: BrokerConfig) -> anyhow::Result<BrokerHandle> {
+    /// Starts a broker from the server configuration (the `fjord` CLI's entry point).
+    pub async fn start(config: fjord_config::ServerConfig) -> anyhow::Result<BrokerHandle> {
+        Self::start_with_config(BrokerConfig::from_server_config(&config)?).await
+    }
+
+    /// Binds every listener and starts serving with an already derived [`BrokerConfig`]
+    /// (in-process tests).
+    pub async fn start_with_config(config: BrokerConfig) -> anyhow::Result<BrokerHandle> {
         anyhow::ensure!(!config.listeners.is_empty(), "no listeners configured");
         let limits = ConnectionLimits::new(config.max_connections, config.max_connections_per_ip);
         let mut sockets = Vec::with_capacity(config.listeners.len());

@@ -9,6 +9,7 @@ pub mod api_versions;
 pub mod create_topics;
 pub mod delete_topics;
 pub mod fetch;
+pub mod find_coordinator;
 pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
@@ -117,6 +118,7 @@ apis! {
     api_versions => ApiVersions,
     create_topics => CreateTopics,
     delete_topics => DeleteTopics,
+    find_coordinator => FindCoordinator,
 }
 
 /// Handles one request frame (without its size prefix).

@@ -27,7 +27,9 @@ impl TestBroker {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = BrokerConfig::for_tests(dir.path().to_path_buf());
         tweak(&mut config);
-        let handle = Broker::start(config).await.expect("broker starts");
+        let handle = Broker::start_with_config(config)
+            .await
+            .expect("broker starts");
         let addr = handle.bound_addrs()[0];
         Self {
             handle,
@@ -63,7 +65,7 @@ impl TestBroker {
 /// A raw Kafka protocol client over one TCP connection.
 pub struct RawClient {
     pub stream: TcpStream,
-    correlation_id: i32,
+    pub correlation_id: i32,
 }
 
 impl RawClient {
