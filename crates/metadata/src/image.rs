@@ -10,6 +10,7 @@
 //! means a bug or a corrupt log, and continuing would serve wrong metadata.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use uuid::Uuid;
 
@@ -116,9 +117,11 @@ pub struct MetadataImage {
     controller_id: i32,
     features: BTreeMap<String, i16>,
     brokers: BTreeMap<i32, BrokerImage>,
-    topics_by_name: BTreeMap<String, TopicImage>,
+    // Values are shared between successive images (copy on write through `Arc::make_mut`), so
+    // publishing an image after a commit copies pointers, not every partition and config.
+    topics_by_name: BTreeMap<String, Arc<TopicImage>>,
     topics_by_id: BTreeMap<Uuid, String>,
-    configs: BTreeMap<ConfigResource, BTreeMap<String, String>>,
+    configs: BTreeMap<ConfigResource, Arc<BTreeMap<String, String>>>,
     last_applied_offset: i64,
 }
 
@@ -165,32 +168,32 @@ impl MetadataImage {
     }
 
     /// Topics by name, in name order.
-    pub fn topics(&self) -> &BTreeMap<String, TopicImage> {
+    pub fn topics(&self) -> &BTreeMap<String, Arc<TopicImage>> {
         &self.topics_by_name
     }
 
     /// A topic by name.
     pub fn topic(&self, name: &str) -> Option<&TopicImage> {
-        self.topics_by_name.get(name)
+        self.topics_by_name.get(name).map(Arc::as_ref)
     }
 
     /// A topic by id.
     pub fn topic_by_id(&self, id: &Uuid) -> Option<&TopicImage> {
-        self.topics_by_id
-            .get(id)
-            .and_then(|name| self.topics_by_name.get(name))
+        self.topics_by_id.get(id).and_then(|name| self.topic(name))
     }
 
     /// Explicitly set configs of one resource (empty if none).
     pub fn configs(&self, resource: &ConfigResource) -> Option<&BTreeMap<String, String>> {
-        self.configs.get(resource)
+        self.configs.get(resource).map(Arc::as_ref)
     }
 
     /// All config resources that have at least one explicit config.
     pub fn config_resources(
         &self,
     ) -> impl Iterator<Item = (&ConfigResource, &BTreeMap<String, String>)> {
-        self.configs.iter()
+        self.configs
+            .iter()
+            .map(|(resource, configs)| (resource, configs.as_ref()))
     }
 
     /// Replays a batch of records committed at offsets `last_offset - records.len() + 1
@@ -285,14 +288,15 @@ impl MetadataImage {
             id: record.topic_id,
             partitions: BTreeMap::new(),
         };
-        self.topics_by_name.insert(record.name.clone(), topic);
+        self.topics_by_name
+            .insert(record.name.clone(), Arc::new(topic));
     }
 
     fn topic_mut(&mut self, topic_id: &Uuid, what: &str) -> &mut TopicImage {
         let name = self.topics_by_id.get(topic_id);
         let topic = name.and_then(|name| self.topics_by_name.get_mut(name));
         match topic {
-            Some(topic) => topic,
+            Some(topic) => Arc::make_mut(topic),
             None => panic!("{what} for unknown topic id {topic_id}"),
         }
     }
@@ -370,14 +374,12 @@ impl MetadataImage {
         };
         match &record.value {
             Some(value) => {
-                self.configs
-                    .entry(resource)
-                    .or_default()
-                    .insert(record.name.clone(), value.clone());
+                let configs = self.configs.entry(resource).or_default();
+                Arc::make_mut(configs).insert(record.name.clone(), value.clone());
             }
             None => {
                 if let Some(configs) = self.configs.get_mut(&resource) {
-                    configs.remove(&record.name);
+                    Arc::make_mut(configs).remove(&record.name);
                     if configs.is_empty() {
                         self.configs.remove(&resource);
                     }

@@ -63,6 +63,14 @@ pub enum StoreError {
         /// What is wrong.
         reason: String,
     },
+    /// One request's records exceed the largest metadata batch; nothing was written.
+    #[error("metadata batch of {bytes} bytes exceeds the {max}-byte limit; nothing was written")]
+    BatchTooLarge {
+        /// Size of the batch.
+        bytes: usize,
+        /// [`METADATA_BATCH_BYTES_MAX`].
+        max: usize,
+    },
     /// An earlier append failed; the store accepts no more writes until reopened.
     #[error("metadata store stopped accepting writes after an earlier failure: {0}")]
     Failed(String),
@@ -291,7 +299,17 @@ impl MetadataStore {
         if let Some(reason) = &writer.failed {
             return Err(StoreError::Failed(reason.clone()));
         }
+        if records.is_empty() {
+            return Ok(writer.image.last_applied_offset());
+        }
         let batch = batch::build_batch(&records, now_ms, writer.leader_epoch)?;
+        // Refused before any byte is written, so the log stays usable.
+        if batch.len() > METADATA_BATCH_BYTES_MAX {
+            return Err(StoreError::BatchTooLarge {
+                bytes: batch.len(),
+                max: METADATA_BATCH_BYTES_MAX,
+            });
+        }
         let base_offset = match writer
             .log
             .append_durable(batch, writer.leader_epoch, now_ms)
