@@ -10,6 +10,8 @@
 //! - [`controller`]: [`Controller`], sans-IO: `(&MetadataImage, request)` → records plus a
 //!   per-item result whose errors carry Kafka error codes (Kafka's `ReplicationControlManager`
 //!   and `ConfigurationControlManager`).
+//! - [`server_config`]: the bridge to fjord-config: [`server_config::ServerConfigValidator`]
+//!   (Kafka `LogConfig` rules) and options built from a `ServerConfig`.
 //! - [`store`]: [`MetadataStore`], the driver: appends the controller's records as one batch
 //!   to `__cluster_metadata-0`, fsyncs, replays, and publishes a new `Arc<MetadataImage>`.
 //!
@@ -22,6 +24,7 @@
 pub mod controller;
 pub mod image;
 pub mod records;
+pub mod server_config;
 pub mod store;
 
 pub use controller::{Controller, ControllerError, ControllerOptions, KnownTopicConfigs};

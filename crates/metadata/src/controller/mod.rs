@@ -13,7 +13,6 @@
 
 mod configs;
 mod error;
-mod server_config;
 mod topic_name;
 mod topics;
 
@@ -24,7 +23,6 @@ pub use configs::{
 pub use error::{
     ControllerError, UNKNOWN_TOPIC_ID_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION_MESSAGE, codes,
 };
-pub use server_config::ServerConfigValidator;
 pub use topic_name::{
     TOPIC_NAME_LENGTH_MAX, has_collision_chars, unify_collision_chars, validate_topic_name,
 };

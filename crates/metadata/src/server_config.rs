@@ -1,15 +1,20 @@
-//! The controller's config rules taken from fjord-config (Kafka's `LogConfig` and the
-//! broker's `num.partitions` / `default.replication.factor`).
+//! The bridge to fjord-config: the controller's config rules (Kafka's `LogConfig`), its
+//! defaults (`num.partitions`, `default.replication.factor`) and the store's bootstrap options
+//! (`node.id`, `advertised.listeners`, `broker.rack`) from a `ServerConfig`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use fjord_config::topic::TOPIC_KEYS;
-use fjord_config::{ConfigType, ConfigValue, Properties, ServerConfig, TopicConfigs};
+use fjord_config::{
+    ConfigType, ConfigValue, Properties, SecurityProtocol, ServerConfig, TopicConfigs,
+};
+use uuid::Uuid;
 
-use super::{ConfigValidator, ControllerOptions};
+use crate::controller::{ConfigValidator, ControllerOptions};
 use crate::image::ConfigResource;
-use crate::records::ConfigResourceType;
+use crate::records::{BrokerEndpoint, ConfigResourceType};
+use crate::store::{BootstrapOptions, METADATA_VERSION_4_1_IV1, StoreOptions};
 
 /// Validates topic configs with Kafka's `LogConfig` rules (types, validators, the
 /// `min.compaction.lag.ms` ≤ `max.compaction.lag.ms` cross-check) and takes LIST defaults
@@ -62,22 +67,60 @@ impl ConfigValidator for ServerConfigValidator {
 }
 
 impl ControllerOptions {
-    /// `num.partitions` and `default.replication.factor` from the server config (Kafka's
-    /// defaults, 1 and 1, when absent).
+    /// `num.partitions` and `default.replication.factor` from the server config.
     pub fn from_server_config(server: &ServerConfig) -> Self {
-        let defaults = Self::default();
-        let num_partitions = match server.get("num.partitions") {
-            Some(ConfigValue::Int(value)) => *value,
-            _ => defaults.default_num_partitions,
-        };
-        let replication_factor = match server.get("default.replication.factor") {
-            Some(ConfigValue::Int(value)) => i16::try_from(*value).unwrap_or(i16::MAX),
-            Some(ConfigValue::Short(value)) => *value,
-            _ => defaults.default_replication_factor,
+        Self {
+            default_num_partitions: server.num_partitions,
+            default_replication_factor: i16::try_from(server.default_replication_factor)
+                .unwrap_or(i16::MAX),
+        }
+    }
+}
+
+/// Kafka `SecurityProtocol.id`, as stored in `RegisterBrokerRecord.EndPoints`.
+fn security_protocol_id(protocol: SecurityProtocol) -> i16 {
+    match protocol {
+        SecurityProtocol::Plaintext => 0,
+        SecurityProtocol::Ssl => 1,
+        SecurityProtocol::SaslPlaintext => 2,
+        SecurityProtocol::SaslSsl => 3,
+    }
+}
+
+impl StoreOptions {
+    /// Options for this node: `node.id`, its `advertised.listeners` and `broker.rack`, the
+    /// `cluster.id` and `directory.id`s from `meta.properties`, and a fresh incarnation id.
+    pub fn from_server_config(
+        server: &ServerConfig,
+        cluster_id: &str,
+        log_dir_ids: Vec<Uuid>,
+        incarnation_id: Uuid,
+    ) -> Self {
+        let endpoints = server
+            .advertised_listeners
+            .iter()
+            .map(|listener| BrokerEndpoint {
+                name: listener.name.clone(),
+                host: listener.host.clone(),
+                port: listener.port,
+                security_protocol: security_protocol_id(listener.security_protocol),
+            })
+            .collect();
+        let rack = match server.get("broker.rack") {
+            Some(ConfigValue::String(rack)) => Some(rack.clone()),
+            _ => None,
         };
         Self {
-            default_num_partitions: num_partitions,
-            default_replication_factor: replication_factor,
+            cluster_id: cluster_id.to_string(),
+            node_id: server.node_id,
+            leader_epoch: 1,
+            bootstrap: BootstrapOptions {
+                metadata_version: METADATA_VERSION_4_1_IV1,
+                endpoints,
+                rack,
+                log_dir_ids,
+                incarnation_id,
+            },
         }
     }
 }
@@ -138,6 +181,17 @@ mod tests {
             validator.list_default(ConfigResourceType::Topic, "retention.ms"),
             None
         );
+    }
+
+    #[test]
+    fn store_options_take_node_and_advertised_listeners() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = server(dir.path());
+        let options = StoreOptions::from_server_config(&server, "cid", vec![], Uuid::nil());
+        assert_eq!(options.node_id, server.node_id);
+        let endpoint = &options.bootstrap.endpoints[0];
+        assert_eq!((endpoint.port, endpoint.security_protocol), (9092, 0));
+        assert_eq!(options.bootstrap.metadata_version, 27);
     }
 
     #[test]
