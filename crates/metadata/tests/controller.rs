@@ -476,10 +476,11 @@ fn delete_topic_drops_its_configs() {
         ..topic("z", 1, 1)
     };
     create_one(&mut controller, &mut image, request).unwrap();
-    let result = controller.delete_topics(
-        &image,
-        &[TopicRef::Name("z".into()), TopicRef::Name("z".into())],
-    );
+    let z_id = image.topic("z").unwrap().id;
+    // By name and by id in one request: both succeed, one RemoveTopicRecord.
+    let result =
+        controller.delete_topics(&image, &[TopicRef::Name("z".into()), TopicRef::Id(z_id)]);
+    assert!(result.response.iter().all(|(_, r)| r.is_ok()));
     assert_eq!(
         result.records.len(),
         1,
@@ -487,6 +488,23 @@ fn delete_topic_drops_its_configs() {
     );
     commit(&mut image, &result.records);
     assert!(image.configs(&ConfigResource::topic("z")).is_none());
+}
+
+#[test]
+fn delete_topics_repeated_name_is_refused_once_kafka_controller_apis() {
+    let (mut controller, mut image) = (controller(), single_node_image());
+    create_one(&mut controller, &mut image, topic("r", 1, 1)).unwrap();
+    let result = controller.delete_topics(
+        &image,
+        &[TopicRef::Name("r".into()), TopicRef::Name("r".into())],
+    );
+    assert_eq!(result.response.len(), 1);
+    assert_error(
+        result.response[0].1.clone().map(|_| ()),
+        codes::INVALID_REQUEST,
+        "Duplicate topic name.",
+    );
+    assert!(result.records.is_empty());
 }
 
 #[test]

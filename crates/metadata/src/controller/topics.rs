@@ -242,9 +242,19 @@ impl Controller {
         topics: &[TopicRef],
     ) -> ControllerResult<DeleteResults> {
         let mut records = Vec::new();
-        let mut results = Vec::with_capacity(topics.len());
+        let mut results: DeleteResults = Vec::with_capacity(topics.len());
         let mut deleted = BTreeSet::new();
         for topic_ref in topics {
+            if let Some(index) = results.iter().position(|(seen, _)| seen == topic_ref) {
+                // Kafka ControllerApis.deleteTopics answers a repeated name (or id) once, with
+                // INVALID_REQUEST, and deletes nothing for it.
+                let message = match topic_ref {
+                    TopicRef::Name(_) => "Duplicate topic name.",
+                    TopicRef::Id(_) => "Duplicate topic id.",
+                };
+                results[index].1 = Err(ControllerError::InvalidRequest(message.to_string()));
+                continue;
+            }
             let found = match topic_ref {
                 TopicRef::Name(name) => {
                     image.topic(name).ok_or_else(ControllerError::unknown_topic)
@@ -257,22 +267,22 @@ impl Controller {
                     .topic_by_id(id)
                     .ok_or_else(ControllerError::unknown_topic_id),
             };
-            let result = found.and_then(|topic| {
-                if !deleted.insert(topic.id) {
-                    // Named twice (by name and id, or twice): one RemoveTopicRecord only.
-                    return Err(ControllerError::InvalidRequest(
-                        "Duplicate topic name or id.".to_string(),
-                    ));
-                }
-                records.push(MetadataRecord::RemoveTopic(RemoveTopicRecord {
-                    topic_id: topic.id,
-                }));
-                Ok(DeletedTopic {
-                    name: topic.name.clone(),
-                    topic_id: topic.id,
-                })
+            let result = found.map(|topic| DeletedTopic {
+                name: topic.name.clone(),
+                topic_id: topic.id,
             });
             results.push((topic_ref.clone(), result));
+        }
+        // One RemoveTopicRecord per topic, even when named both by name and by id (Kafka
+        // resolves names to ids and deletes the set of ids).
+        for (_, result) in &results {
+            if let Ok(topic) = result
+                && deleted.insert(topic.topic_id)
+            {
+                records.push(MetadataRecord::RemoveTopic(RemoveTopicRecord {
+                    topic_id: topic.topic_id,
+                }));
+            }
         }
         ControllerResult {
             records,
