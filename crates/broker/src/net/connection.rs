@@ -42,8 +42,11 @@ pub async fn serve_connection(
     let idle = ctx.config.connections_max_idle;
     let frame_bytes_max = ctx.config.socket_request_max_bytes;
     'read: loop {
-        // Hand every complete frame to its own task, queueing its reply slot in order. The
-        // bounded queue is the per-connection in-flight limit: a full queue stops reading.
+        // Requests of one connection are handled one at a time, in order, as Kafka does (it
+        // mutes a channel while a request is in the request queue, `SocketServer`): a client that
+        // pipelines produce requests must see its batches appended in the order it sent them.
+        // Replies are written by a separate task, so encoding/sending a reply overlaps with
+        // handling the next request; the bounded queue is the per-connection in-flight limit.
         loop {
             match decode_frame(&mut buf, frame_bytes_max) {
                 Ok(Some(frame)) => {
@@ -51,10 +54,7 @@ pub async fn serve_connection(
                     if pending_tx.send(reply_rx).await.is_err() {
                         break 'read; // writer gone: connection is closing
                     }
-                    let ctx = ctx.clone();
-                    tokio::spawn(async move {
-                        let _ = reply_tx.send(handle_frame(&ctx, frame).await);
-                    });
+                    let _ = reply_tx.send(handle_frame(&ctx, frame).await);
                 }
                 Ok(None) => break,
                 Err(error) => {
