@@ -10,6 +10,11 @@
 //!   marked offline and every later operation on its logs fails with
 //!   [`StorageError::LogDirOffline`] (Kafka's `LogDirFailureChannel`).
 //! - [`StorageError::Corrupt`]: on-disk bytes are not what Kafka's format requires.
+//! - [`StorageError::InvalidProducerEpoch`], [`StorageError::OutOfOrderSequence`],
+//!   [`StorageError::InvalidTxnState`]: an idempotent/transactional producer's batch broke the
+//!   producer-state rules (KIP-98); nothing was written. A retried batch that is already in the
+//!   log is not an error: the append reports the original offsets with
+//!   [`crate::AppendInfo::duplicate`] set.
 
 use std::path::PathBuf;
 
@@ -80,6 +85,45 @@ pub enum StorageError {
     /// A caller passed an argument the operation cannot accept.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A producer's batch carries an epoch older than the one the partition has seen (Kafka
+    /// `InvalidProducerEpochException`, wire error INVALID_PRODUCER_EPOCH).
+    #[error(
+        "producer {producer_id} has epoch {epoch}, older than the current epoch {current_epoch}"
+    )]
+    InvalidProducerEpoch {
+        /// The producer id.
+        producer_id: i64,
+        /// The epoch in the batch.
+        epoch: i16,
+        /// The latest epoch the partition has for the producer.
+        current_epoch: i16,
+    },
+    /// A producer's batch does not continue its sequence (Kafka `OutOfOrderSequenceException`,
+    /// wire error OUT_OF_ORDER_SEQUENCE_NUMBER).
+    #[error(
+        "out of order sequence number for producer {producer_id} epoch {epoch}: got {sequence}, expected {expected}"
+    )]
+    OutOfOrderSequence {
+        /// The producer id.
+        producer_id: i64,
+        /// The epoch in the batch.
+        epoch: i16,
+        /// The batch's first sequence.
+        sequence: i32,
+        /// The sequence the partition expected.
+        expected: i32,
+    },
+    /// A non-transactional batch from a producer with an open transaction (Kafka
+    /// `InvalidTxnStateException`, wire error INVALID_TXN_STATE).
+    #[error(
+        "producer {producer_id} sent a non-transactional batch at offset {offset} while its transaction is open"
+    )]
+    InvalidTxnState {
+        /// The producer id.
+        producer_id: i64,
+        /// The offset the batch would have had.
+        offset: i64,
+    },
     /// Another process holds the `.lock` file of a log directory.
     #[error("log directory {dir} is locked by another process")]
     DirLocked {

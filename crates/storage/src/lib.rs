@@ -16,6 +16,7 @@
 //! <log.dir>/<topic>-<partition>/00000000000000000000.timeindex  (i64 timestamp, u32 relOffset)*
 //! <log.dir>/<topic>-<partition>/leader-epoch-checkpoint          "0\n<n>\n<epoch> <startOffset>\n"...
 //! <log.dir>/<topic>-<partition>/partition.metadata               "version: 0\ntopic_id: <base64url>"
+//! <log.dir>/<topic>-<partition>/00000000000000000000.snapshot     producer state at that offset
 //! ```
 //!
 //! # Layout
@@ -28,6 +29,9 @@
 //! - [`epoch_cache`]: [`LeaderEpochCache`] (`leader-epoch-checkpoint`, OffsetForLeaderEpoch).
 //! - [`checkpoint`]: checkpoint file formats, written via temp file + fsync + rename.
 //! - [`log_manager`]: [`LogManager`] over several `log.dirs`.
+//! - [`producer_state`]: [`ProducerStateManager`], the idempotent producer's per-partition
+//!   state and checks (KIP-98); `producer_state_entry`: one producer's entry and the rules;
+//!   [`producer_state_snapshot`]: the `<offset>.snapshot` file format.
 //! - [`config`]: [`LogConfig`]; [`error`]: [`StorageError`].
 //!
 //! # Using it
@@ -53,6 +57,9 @@ pub mod index;
 pub mod log;
 pub mod log_manager;
 mod mmap;
+pub mod producer_state;
+mod producer_state_entry;
+pub mod producer_state_snapshot;
 mod segment;
 
 pub use config::LogConfig;
@@ -66,4 +73,5 @@ pub use log::{
     TimestampAndOffset, special_timestamps,
 };
 pub use log_manager::{LogManager, SharedLog};
+pub use producer_state::{ProducerStateEntry, ProducerStateManager};
 pub use segment::segment_file_path;

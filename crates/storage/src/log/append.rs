@@ -5,6 +5,7 @@ use fjord_record::{BatchHeader, RecordError, TimestampType};
 
 use super::Log;
 use crate::error::{Result, StorageError};
+use crate::producer_state::{AppendOrigin, ProducerBatch};
 use crate::segment::{BatchMeta, LogSegment};
 
 /// What an append did (Kafka `LogAppendInfo`).
@@ -29,6 +30,10 @@ pub struct AppendInfo {
     pub valid_bytes: u64,
     /// The log start offset after the append.
     pub log_start_offset: i64,
+    /// The append was a producer's retry of a batch already in the log (KIP-98): nothing was
+    /// written and the offsets are the original batch's (Kafka answers such a Produce with
+    /// NONE and those offsets, not DUPLICATE_SEQUENCE_NUMBER).
+    pub duplicate: bool,
 }
 
 /// Per-append summary computed by validation.
@@ -80,11 +85,27 @@ fn validate_batches(
     Ok(Validated { batches, records })
 }
 
+/// The producer fields of already validated batches.
+fn producer_batches_of(bytes: &[u8], metas: &[BatchMeta]) -> Result<Vec<ProducerBatch>> {
+    metas
+        .iter()
+        .map(|meta| {
+            let header = BatchHeader::new(&bytes[meta.position as usize..])?;
+            Ok(ProducerBatch::from_header(&header))
+        })
+        .collect()
+}
+
 impl Log {
     /// Appends client batches as the leader: validates every batch first (nothing is written
     /// if any is invalid), then assigns offsets from the log end offset by patching
     /// `baseOffset` and `partitionLeaderEpoch` in place, and under `LogAppendTime` sets the
     /// timestamp-type bit and `maxTimestamp` to `now_ms` and rewrites the CRC.
+    ///
+    /// Batches with a producer id go through the idempotent producer's checks first
+    /// ([`crate::ProducerStateManager::analyze`]): a stale epoch or a sequence gap rejects the
+    /// whole append, and a retry of one of the producer's last 5 batches appends nothing and
+    /// returns the original offsets with [`AppendInfo::duplicate`] set.
     pub fn append_as_leader(
         &mut self,
         batches: &mut [u8],
@@ -97,6 +118,7 @@ impl Log {
         let log_append = self.config.message_timestamp_type == TimestampType::LogAppendTime;
         let mut next = self.log_end_offset;
         let mut metas = Vec::with_capacity(validated.batches.len());
+        let mut producer_batches = Vec::with_capacity(validated.batches.len());
         for meta in &validated.batches {
             let start = meta.position as usize;
             let batch = &mut batches[start..start + meta.size as usize];
@@ -115,9 +137,15 @@ impl Log {
             }
             let header = BatchHeader::new(batch)?;
             metas.push(BatchMeta::from_header(meta.position, &header));
+            producer_batches.push(ProducerBatch::from_header(&header));
             next = header.next_offset();
         }
+        let analysis = self.analyze_producers(&producer_batches, AppendOrigin::Client)?;
+        if let Some(original) = analysis.duplicate {
+            return Ok(self.duplicate_append_info(original));
+        }
         let info = self.append_validated(batches, &metas, validated.records, now_ms)?;
+        self.producer_state.update(analysis, self.log_end_offset);
         Ok(AppendInfo {
             log_append_time: if log_append { now_ms } else { -1 },
             ..info
@@ -141,8 +169,12 @@ impl Log {
             }
             expected = meta.last_offset + 1;
         }
+        let producer_batches = producer_batches_of(batches, &validated.batches)?;
+        let analysis = self.analyze_producers(&producer_batches, AppendOrigin::Replication)?;
         let now_ms = self.clock_ms;
-        self.append_validated(batches, &validated.batches, validated.records, now_ms)
+        let info = self.append_validated(batches, &validated.batches, validated.records, now_ms)?;
+        self.producer_state.update(analysis, self.log_end_offset);
+        Ok(info)
     }
 
     fn append_validated(
@@ -163,6 +195,7 @@ impl Log {
                 batch_count: 0,
                 valid_bytes: 0,
                 log_start_offset: self.log_start_offset,
+                duplicate: false,
             });
         };
         let (mut max_timestamp, mut offset_of_max_timestamp) = (-1i64, -1i64);
@@ -196,6 +229,7 @@ impl Log {
             batch_count: metas.len(),
             valid_bytes: bytes.len() as u64,
             log_start_offset: self.log_start_offset,
+            duplicate: false,
         })
     }
 
@@ -249,7 +283,9 @@ impl Log {
             old.flush()?;
         }
         self.recovery_point = self.recovery_point.max(base.min(self.log_end_offset));
-        Ok(())
+        // Kafka `UnifiedLog.roll`: snapshot the producer state at the new segment's base.
+        self.producer_state.set_map_end_offset(base);
+        self.producer_state.take_snapshot()
     }
 
     /// Makes everything appended so far durable and advances the recovery point.

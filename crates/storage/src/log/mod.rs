@@ -10,8 +10,10 @@
 //! - `append.rs`: leader and follower appends, rolling, flushing.
 //! - `read.rs`: reads as file ranges, offset-by-timestamp lookups.
 //! - `retention.rs`: truncation, retention, DeleteRecords, close.
+//! - `producer.rs`: keeping the producer state (idempotent producer) in step with the log.
 
 mod append;
+mod producer;
 mod read;
 mod retention;
 
@@ -28,6 +30,7 @@ use crate::config::LogConfig;
 use crate::disk::Disk;
 use crate::epoch_cache::LeaderEpochCache;
 use crate::error::{Result, StorageError};
+use crate::producer_state::ProducerStateManager;
 use crate::segment::{
     DELETED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, LogSegment, TIME_INDEX_FILE_SUFFIX,
 };
@@ -111,6 +114,8 @@ pub struct Log {
     clock_ms: i64,
     batches_validated_on_open: u64,
     pending_deletes: Vec<(i64, PathBuf)>,
+    producer_state: ProducerStateManager,
+    producer_batches_replayed: u64,
 }
 
 fn parse_segment_base(path: &Path, suffix: &str) -> Option<i64> {
@@ -172,6 +177,7 @@ impl Log {
         }
         let epoch_cache =
             LeaderEpochCache::load(disk.clone(), dir.join(LEADER_EPOCH_CHECKPOINT_FILE))?;
+        let producer_state = ProducerStateManager::open(disk.clone(), &dir)?;
         let mut log = Log {
             dir,
             config,
@@ -188,6 +194,8 @@ impl Log {
             clock_ms: opts.now_ms,
             batches_validated_on_open: 0,
             pending_deletes: Vec::new(),
+            producer_state,
+            producer_batches_replayed: 0,
         };
         log.load_segments(opts.had_clean_shutdown)?;
         if log.segments.is_empty() {
@@ -212,6 +220,9 @@ impl Log {
         }
         log.epoch_cache.truncate_from_end(log.log_end_offset)?;
         log.epoch_cache.truncate_from_start(log.log_start_offset)?;
+        // Kafka `LogLoader` → `rebuildProducerState`: snapshots above what recovery kept are
+        // dropped, the latest remaining one loaded, the rest replayed from batch headers.
+        log.reload_producer_state(opts.now_ms)?;
         Ok(log)
     }
 

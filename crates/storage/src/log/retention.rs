@@ -42,7 +42,8 @@ impl Log {
             self.high_watermark = Some(hw.min(self.log_end_offset));
         }
         self.epoch_cache.truncate_from_end(self.log_end_offset)?;
-        Ok(())
+        let now_ms = self.clock_ms;
+        self.truncate_producer_state(now_ms)
     }
 
     /// Deletes every segment and restarts the log empty at `offset` (Kafka
@@ -73,7 +74,7 @@ impl Log {
         self.high_watermark = self.high_watermark.map(|_| offset);
         self.unflushed_messages = 0;
         self.epoch_cache.clear()?;
-        Ok(())
+        self.producer_state.truncate_fully_and_start_at(offset)
     }
 
     /// Removes a segment from the log and renames its files to `*.deleted`; they are removed
@@ -85,6 +86,7 @@ impl Log {
         };
         let paths = segment.paths();
         drop(segment);
+        self.producer_state.delete_snapshot(base)?;
         let due = self
             .clock_ms
             .saturating_add(self.config.file_delete_delay_ms);
@@ -143,6 +145,9 @@ impl Log {
 
     fn delete_old_segments_inner(&mut self, now_ms: i64) -> Result<usize> {
         self.purge_deleted_files(now_ms)?;
+        // Kafka runs this every `producer.id.expiration.check.interval.ms`; retention is our
+        // periodic pass.
+        self.producer_state.remove_expired_producers(now_ms);
         let bound = self.retention_bound();
         let bases: Vec<i64> = self.segments.keys().copied().collect();
         let mut size_excess = if self.config.retention_bytes >= 0 {
@@ -194,6 +199,8 @@ impl Log {
         }
         self.epoch_cache
             .truncate_from_start(self.log_start_offset)?;
+        self.producer_state
+            .on_log_start_offset_incremented(self.log_start_offset);
         self.purge_deleted_files(now_ms)?;
         Ok(doomed.len())
     }
@@ -214,6 +221,7 @@ impl Log {
         }
         if offset > self.log_start_offset {
             self.log_start_offset = offset;
+            self.producer_state.on_log_start_offset_incremented(offset);
             let result = self.epoch_cache.truncate_from_start(offset);
             self.guard(result)?;
         }
@@ -238,6 +246,10 @@ impl Log {
             active.flush()?;
         }
         self.epoch_cache.flush()?;
+        // Kafka `UnifiedLog.close`: a snapshot at the log end offset makes the next open
+        // replay nothing.
+        self.producer_state.set_map_end_offset(self.log_end_offset);
+        self.producer_state.take_snapshot()?;
         let pending: Vec<PathBuf> = self.pending_deletes.drain(..).map(|(_, p)| p).collect();
         for path in pending {
             if self.disk.exists(&path) {
