@@ -1,40 +1,17 @@
 //! The broker's own view of its configuration.
 //!
-//! `BrokerConfig` holds only what the network layer and API handlers read. It is built from
-//! `fjord_config::ServerConfig` once that crate is wired in; tests build it directly.
+//! `BrokerConfig` holds what the network layer and API handlers read, plus the resolved
+//! [`ServerConfig`] it came from (topic config defaults, DescribeConfigs of the broker).
+//! [`BrokerConfig::from_server_config`] is the CLI's path; tests start from
+//! [`BrokerConfig::for_tests`] and adjust fields.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// How the broker stamps record batches (`log.message.timestamp.type` / topic
-/// `message.timestamp.type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimestampType {
-    /// Keep the producer's timestamps (Kafka's default).
-    CreateTime,
-    /// Overwrite with the broker's append time.
-    LogAppendTime,
-}
-
-impl TimestampType {
-    /// Kafka's config value.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::CreateTime => "CreateTime",
-            Self::LogAppendTime => "LogAppendTime",
-        }
-    }
-
-    /// Parses Kafka's config value.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "CreateTime" => Some(Self::CreateTime),
-            "LogAppendTime" => Some(Self::LogAppendTime),
-            _ => None,
-        }
-    }
-}
+use fjord_config::ServerConfig;
+use uuid::Uuid;
 
 /// Configuration read by the broker's network layer and handlers. Field names follow the
 /// Kafka keys they come from.
@@ -48,8 +25,16 @@ pub struct BrokerConfig {
     pub listeners: Vec<SocketAddr>,
     /// Host advertised in Metadata (`advertised.listeners`); `None` advertises the bound IP.
     pub advertised_host: Option<String>,
-    /// `log.dirs` (reported by DescribeLogDirs; data lives in memory until storage lands).
+    /// Addresses of the controller listeners (`controller.listener.names`); they answer the
+    /// controller's API subset, as Kafka's combined-mode port 9093 does.
+    pub controller_listeners: Vec<SocketAddr>,
+    /// `log.dirs`: where partition logs live.
     pub log_dirs: Vec<PathBuf>,
+    /// `metadata.log.dir` (default: the first of `log.dirs`): holds `__cluster_metadata-0`.
+    pub metadata_log_dir: PathBuf,
+    /// `directory.id` of each formatted log dir (`meta.properties` v1), registered with the
+    /// controller.
+    pub log_dir_ids: Vec<Uuid>,
     /// `num.partitions` (default 1): used for auto-created topics and `num_partitions = -1`.
     pub num_partitions: i32,
     /// `default.replication.factor` (default 1).
@@ -58,10 +43,17 @@ pub struct BrokerConfig {
     pub auto_create_topics_enable: bool,
     /// `delete.topic.enable` (default true).
     pub delete_topic_enable: bool,
-    /// `message.max.bytes` (default 1048588): the largest record batch accepted.
-    pub message_max_bytes: usize,
-    /// `log.message.timestamp.type` (default CreateTime).
-    pub log_message_timestamp_type: TimestampType,
+    /// `log.retention.check.interval.ms` (default 300000): how often retention runs.
+    pub log_retention_check_interval: Duration,
+    /// `log.flush.scheduler.interval.ms` (default `Long.MAX_VALUE`, i.e. never): how often
+    /// `flush.messages`/`flush.ms` are checked.
+    pub log_flush_scheduler_interval: Duration,
+    /// `log.flush.offset.checkpoint.interval.ms` (default 60000): how often the recovery point
+    /// (and log start offset, high watermark) checkpoints are written.
+    pub log_flush_offset_checkpoint_interval: Duration,
+    /// The resolved server configuration: topic config defaults (`TopicConfigs::effective`)
+    /// and the broker's own DescribeConfigs answer.
+    pub server: Arc<ServerConfig>,
     /// `socket.request.max.bytes` (default 104857600): the largest request frame.
     pub socket_request_max_bytes: usize,
     /// `max.connections` (default unbounded in Kafka; we cap it, see `max_connections_default`).
@@ -76,8 +68,9 @@ pub struct BrokerConfig {
 }
 
 impl BrokerConfig {
-    /// Kafka's `message.max.bytes` default (1 MiB + 12 bytes of log overhead).
-    pub const MESSAGE_MAX_BYTES_DEFAULT: usize = 1_048_588;
+    /// Intervals at or above this are treated as "never" (Kafka's `Long.MAX_VALUE` defaults);
+    /// also keeps `Instant + interval` from overflowing.
+    pub const SCHEDULER_INTERVAL_MAX: Duration = Duration::from_secs(365 * 24 * 3600);
     /// Our cap when `max.connections` is unset: Kafka leaves it at Int.MaxValue, which would
     /// let a client exhaust file descriptors.
     pub const MAX_CONNECTIONS_DEFAULT: usize = 10_000;
@@ -88,27 +81,19 @@ impl BrokerConfig {
     /// single client cannot queue unbounded responses in memory.
     pub const IN_FLIGHT_REQUESTS_PER_CONNECTION_MAX_DEFAULT: usize = 64;
 
-    /// Defaults for a single-node broker on `127.0.0.1:0` (a random port).
-    pub fn for_tests(log_dir: PathBuf) -> Self {
-        Self {
-            node_id: 1,
-            cluster_id: "fjord-test-cluster".to_owned(),
-            listeners: vec![SocketAddr::from(([127, 0, 0, 1], 0))],
-            advertised_host: None,
-            log_dirs: vec![log_dir],
-            num_partitions: 1,
-            default_replication_factor: 1,
-            auto_create_topics_enable: true,
-            delete_topic_enable: true,
-            message_max_bytes: Self::MESSAGE_MAX_BYTES_DEFAULT,
-            log_message_timestamp_type: TimestampType::CreateTime,
-            socket_request_max_bytes: fjord_protocol::REQUEST_FRAME_BYTES_MAX_DEFAULT,
-            max_connections: Self::MAX_CONNECTIONS_DEFAULT,
-            max_connections_per_ip: Self::MAX_CONNECTIONS_DEFAULT,
-            connections_max_idle: Self::CONNECTIONS_MAX_IDLE_DEFAULT,
-            in_flight_requests_per_connection_max:
-                Self::IN_FLIGHT_REQUESTS_PER_CONNECTION_MAX_DEFAULT,
-        }
+    /// Defaults for a single-node broker on `127.0.0.1:0` (a random port) with its data in
+    /// `log_dir`, no controller listener, and Kafka's defaults otherwise (the embedded
+    /// quickstart's server configuration).
+    ///
+    /// # Errors
+    /// [`BrokerConfigError::Server`] if `log_dir` is not valid UTF-8.
+    pub fn for_tests(log_dir: PathBuf) -> Result<Self, BrokerConfigError> {
+        let server = ServerConfig::embedded(&log_dir).map_err(BrokerConfigError::Server)?;
+        let mut config = Self::from_server_and_cluster(&server, "fjord-test-cluster".to_owned())?;
+        config.listeners = vec![SocketAddr::from(([127, 0, 0, 1], 0))];
+        config.controller_listeners = Vec::new();
+        config.advertised_host = None;
+        Ok(config)
     }
 }
 
@@ -137,6 +122,9 @@ pub enum BrokerConfigError {
     /// No broker listener is configured (only controller listeners).
     #[error("no broker listener configured in `listeners`")]
     NoListeners,
+    /// The server configuration itself could not be built.
+    #[error("invalid server configuration: {0}")]
+    Server(fjord_config::ConfigError),
 }
 
 impl BrokerConfig {
@@ -158,6 +146,21 @@ impl BrokerConfig {
         }
         let cluster_id =
             cluster_id.ok_or_else(|| BrokerConfigError::NotFormatted { dirs: dirs.clone() })?;
+        let mut config = Self::from_server_and_cluster(server, cluster_id)?;
+        for dir in &server.log_dirs {
+            if let Some(id) =
+                fjord_config::MetaProperties::read(dir)?.and_then(|meta| meta.directory_id)
+            {
+                config.log_dir_ids.push(Uuid::from_bytes(id.0));
+            }
+        }
+        Ok(config)
+    }
+
+    fn from_server_and_cluster(
+        server: &ServerConfig,
+        cluster_id: String,
+    ) -> Result<Self, BrokerConfigError> {
         let listeners = server
             .broker_listeners()
             .into_iter()
@@ -171,6 +174,26 @@ impl BrokerConfig {
         if listeners.is_empty() {
             return Err(BrokerConfigError::NoListeners);
         }
+        let controller_listeners = server
+            .controller_listeners()
+            .into_iter()
+            .filter(|_| server.has_role(fjord_config::ProcessRole::Controller))
+            .map(|l| {
+                l.bind_addr().map_err(|source| BrokerConfigError::Listener {
+                    listener: l.url(),
+                    source,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let interval = |key: &str, default_ms: i64| {
+            let ms = match server.get(key) {
+                Some(fjord_config::ConfigValue::Long(ms)) => *ms,
+                Some(fjord_config::ConfigValue::Int(ms)) => i64::from(*ms),
+                _ => default_ms,
+            };
+            Duration::from_millis(u64::try_from(ms.max(1)).unwrap_or(u64::MAX))
+                .min(Self::SCHEDULER_INTERVAL_MAX)
+        };
         let advertised_host = server
             .advertised_listeners
             .iter()
@@ -190,17 +213,25 @@ impl BrokerConfig {
             cluster_id,
             listeners,
             advertised_host,
+            controller_listeners,
             log_dirs: server.log_dirs.clone(),
+            metadata_log_dir: server.metadata_log_dir.clone(),
+            log_dir_ids: Vec::new(),
             num_partitions: server.num_partitions,
             default_replication_factor: i16::try_from(server.default_replication_factor)
                 .unwrap_or(1),
             auto_create_topics_enable: server.auto_create_topics_enable,
             delete_topic_enable: server.delete_topic_enable,
-            message_max_bytes: positive(server.message_max_bytes, Self::MESSAGE_MAX_BYTES_DEFAULT),
-            log_message_timestamp_type: match server.log_message_timestamp_type {
-                fjord_config::TimestampType::LogAppendTime => TimestampType::LogAppendTime,
-                _ => TimestampType::CreateTime,
-            },
+            log_retention_check_interval: Duration::from_millis(
+                u64::try_from(server.log_retention_check_interval_ms.max(1)).unwrap_or(300_000),
+            )
+            .min(Self::SCHEDULER_INTERVAL_MAX),
+            log_flush_scheduler_interval: interval("log.flush.scheduler.interval.ms", i64::MAX),
+            log_flush_offset_checkpoint_interval: interval(
+                "log.flush.offset.checkpoint.interval.ms",
+                60_000,
+            ),
+            server: Arc::new(server.clone()),
             socket_request_max_bytes: positive(
                 server.socket_request_max_bytes,
                 fjord_protocol::REQUEST_FRAME_BYTES_MAX_DEFAULT,

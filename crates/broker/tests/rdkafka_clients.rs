@@ -398,12 +398,8 @@ async fn producing_to_an_unknown_topic_auto_creates_it() {
         .await
         .map_err(|(e, _)| e)
         .expect("delivered");
-    let topic = broker
-        .handle
-        .context()
-        .topics
-        .get("auto-created")
-        .expect("created");
+    let image = broker.handle.context().replicas.image();
+    let topic = image.topic("auto-created").expect("created");
     assert_eq!(topic.partitions.len(), 2);
     broker.stop().await;
 }

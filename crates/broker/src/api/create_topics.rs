@@ -1,73 +1,131 @@
 //! CreateTopics (key 19): `CreateTopicsRequest.json` / `CreateTopicsResponse.json`.
 //!
-//! `num_partitions = -1` and `replication_factor = -1` take `num.partitions` and
-//! `default.replication.factor` (KIP-464). A replication factor above 1 cannot be met on one
-//! node: INVALID_REPLICATION_FACTOR, with Kafka's message. `validate_only` runs every check
-//! and creates nothing.
+//! Each request goes through the controller (`fjord_metadata::Controller::create_topics`,
+//! Kafka `ReplicationControlManager.createTopics`), is committed to `__cluster_metadata`, and
+//! the new partitions' logs are created before the response is sent. `num_partitions = -1`
+//! and `replication_factor = -1` take `num.partitions` and `default.replication.factor`
+//! (KIP-464). `validate_only` runs every check and commits nothing. From v5 the response lists
+//! every config of the new topic with its source (KIP-525).
 
-use std::collections::{BTreeMap, HashSet};
-
+use fjord_metadata::controller::CreatableTopic;
+use fjord_protocol::ApiSpec;
 use fjord_protocol::header::RequestHeader;
-use fjord_protocol::kafka_protocol::messages::create_topics_request::CreatableTopic;
 use fjord_protocol::kafka_protocol::messages::create_topics_response::{
     CreatableTopicConfigs, CreatableTopicResult,
 };
-use fjord_protocol::kafka_protocol::messages::{ApiKey, CreateTopicsRequest, CreateTopicsResponse};
-use fjord_protocol::{ApiSpec, ErrorCode};
+use fjord_protocol::kafka_protocol::messages::{
+    ApiKey, CreateTopicsRequest, CreateTopicsResponse, TopicName,
+};
 
-use super::{BrokerContext, str_bytes};
-use crate::state::{CreateTopicError, TopicConfig};
+use super::config_resources::{apply_to_logs, describe_topic, store_error};
+use super::{BrokerContext, now_ms, str_bytes};
 
 /// v2..=7, Kafka 4.1's range.
 pub const SPEC: ApiSpec = ApiSpec::new(ApiKey::CreateTopics, 2, 7);
 
-/// `DescribeConfigsResponse` ConfigSource for a topic override (`TOPIC_CONFIG`).
-const CONFIG_SOURCE_TOPIC: i8 = 1;
+/// First version whose response carries the topic's configs (KIP-525).
+const CONFIGS_VERSION_MIN: i16 = 5;
 
-/// The one place CreateTopics maps errors to wire codes.
-fn error_code(error: &CreateTopicError) -> ErrorCode {
-    match error {
-        CreateTopicError::InvalidName(_) => ErrorCode::InvalidTopicException,
-        CreateTopicError::AlreadyExists(_) => ErrorCode::TopicAlreadyExists,
-        CreateTopicError::InvalidPartitions => ErrorCode::InvalidPartitions,
-        CreateTopicError::InvalidReplicationFactor(_) => ErrorCode::InvalidReplicationFactor,
-        CreateTopicError::InvalidConfig(_) => ErrorCode::InvalidConfig,
+/// Converts the wire topic into the controller's request.
+fn creatable(
+    topic: &fjord_protocol::kafka_protocol::messages::create_topics_request::CreatableTopic,
+) -> CreatableTopic {
+    CreatableTopic {
+        name: topic.name.0.as_str().to_owned(),
+        num_partitions: topic.num_partitions,
+        replication_factor: topic.replication_factor,
+        assignments: topic
+            .assignments
+            .iter()
+            .map(|a| {
+                (
+                    a.partition_index,
+                    a.broker_ids.iter().map(|b| b.0).collect(),
+                )
+            })
+            .collect(),
+        configs: topic
+            .configs
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str().to_owned(),
+                    c.value.as_ref().map(|v| v.as_str().to_owned()),
+                )
+            })
+            .collect(),
     }
 }
 
-/// Creates (or validates) each topic independently.
+/// Creates (or validates) the topics; one result per distinct name, in request order.
 pub async fn handle(
     ctx: &BrokerContext,
-    _header: &RequestHeader,
+    header: &RequestHeader,
     request: CreateTopicsRequest,
 ) -> CreateTopicsResponse {
-    let mut seen = HashSet::new();
-    let duplicates: HashSet<String> = request
-        .topics
-        .iter()
-        .filter(|t| !seen.insert(t.name.0.as_str().to_owned()))
-        .map(|t| t.name.0.as_str().to_owned())
-        .collect();
-    let topics = request
-        .topics
-        .into_iter()
-        .map(|topic| {
-            let name = topic.name.clone();
-            let result = CreatableTopicResult::default().with_name(name.clone());
-            if duplicates.contains(name.0.as_str()) {
-                // Kafka ControllerApis: "Duplicate topic name." → INVALID_REQUEST.
-                return result
-                    .with_error_code(ErrorCode::InvalidRequest.code())
-                    .with_error_message(Some(str_bytes("Duplicate topic name.")));
+    let topics: Vec<CreatableTopic> = request.topics.iter().map(creatable).collect();
+    let results =
+        match ctx
+            .replicas
+            .metadata()
+            .create_topics(&topics, request.validate_only, now_ms())
+        {
+            Ok(results) => results,
+            Err(error) => {
+                let (code, message) = store_error(&error);
+                let mut seen = std::collections::BTreeSet::new();
+                let topics = topics
+                    .iter()
+                    .filter(|t| seen.insert(t.name.clone()))
+                    .map(|t| {
+                        CreatableTopicResult::default()
+                            .with_name(TopicName(str_bytes(&t.name)))
+                            .with_error_code(code.code())
+                            .with_error_message(Some(str_bytes(&message)))
+                            .with_num_partitions(-1)
+                            .with_replication_factor(-1)
+                    })
+                    .collect();
+                return CreateTopicsResponse::default().with_topics(topics);
             }
-            match create_one(ctx, topic, request.validate_only) {
-                Ok(created) => result
-                    .with_topic_id(created.topic_id)
-                    .with_num_partitions(created.partitions)
-                    .with_replication_factor(created.replication_factor)
-                    .with_configs(Some(created.configs)),
-                Err(error) => result
-                    .with_error_code(error_code(&error).code())
+        };
+    if !request.validate_only {
+        apply_to_logs(ctx);
+    }
+    let image = ctx.replicas.image();
+    let topics = results
+        .into_iter()
+        .map(|(name, result)| {
+            let response = CreatableTopicResult::default().with_name(TopicName(str_bytes(&name)));
+            match result {
+                Ok(created) => {
+                    if !request.validate_only {
+                        tracing::info!(topic = %name, partitions = created.num_partitions, "created topic");
+                    }
+                    let configs = if header.api_version >= CONFIGS_VERSION_MIN && !request.validate_only {
+                        describe_topic(ctx, &image, &name)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|c| {
+                                CreatableTopicConfigs::default()
+                                    .with_name(str_bytes(&c.entry.name))
+                                    .with_value(c.entry.value.as_deref().map(str_bytes))
+                                    .with_read_only(c.entry.read_only)
+                                    .with_config_source(c.entry.source.id())
+                                    .with_is_sensitive(c.entry.is_sensitive)
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    response
+                        .with_topic_id(created.topic_id)
+                        .with_num_partitions(created.num_partitions)
+                        .with_replication_factor(created.replication_factor)
+                        .with_configs(Some(configs))
+                }
+                Err(error) => response
+                    .with_error_code(error.code())
                     .with_error_message(Some(str_bytes(&error.to_string())))
                     .with_num_partitions(-1)
                     .with_replication_factor(-1),
@@ -75,84 +133,4 @@ pub async fn handle(
         })
         .collect();
     CreateTopicsResponse::default().with_topics(topics)
-}
-
-struct Created {
-    topic_id: uuid::Uuid,
-    partitions: i32,
-    replication_factor: i16,
-    configs: Vec<CreatableTopicConfigs>,
-}
-
-fn create_one(
-    ctx: &BrokerContext,
-    topic: CreatableTopic,
-    validate_only: bool,
-) -> Result<Created, CreateTopicError> {
-    let name = topic.name.0.as_str().to_owned();
-    let (partitions, replication_factor) = if topic.assignments.is_empty() {
-        let partitions = if topic.num_partitions == -1 {
-            ctx.config.num_partitions
-        } else {
-            topic.num_partitions
-        };
-        let replication = if topic.replication_factor == -1 {
-            ctx.config.default_replication_factor
-        } else {
-            topic.replication_factor
-        };
-        (partitions, replication)
-    } else {
-        // Manual assignment: every partition must list exactly this node.
-        let node = ctx.config.node_id;
-        let replication = topic.assignments.first().map_or(0, |a| a.broker_ids.len());
-        if topic
-            .assignments
-            .iter()
-            .any(|a| a.broker_ids.iter().any(|b| b.0 != node))
-        {
-            return Err(CreateTopicError::InvalidReplicationFactor(
-                replication as i32,
-            ));
-        }
-        (topic.assignments.len() as i32, replication as i16)
-    };
-    let mut overrides = BTreeMap::new();
-    for entry in &topic.configs {
-        let key = entry.name.as_str();
-        let Some(value) = entry.value.as_ref() else {
-            return Err(CreateTopicError::InvalidConfig(format!(
-                "Null value not supported for topic configs: {key}"
-            )));
-        };
-        overrides.insert(key.to_owned(), value.as_str().to_owned());
-    }
-    let config = TopicConfig { overrides };
-    let configs = config
-        .overrides
-        .iter()
-        .map(|(k, v)| {
-            CreatableTopicConfigs::default()
-                .with_name(str_bytes(k))
-                .with_value(Some(str_bytes(v)))
-                .with_config_source(CONFIG_SOURCE_TOPIC)
-        })
-        .collect();
-    let topic_id = if validate_only {
-        ctx.topics
-            .validate_create(&name, partitions, i32::from(replication_factor), &config)?;
-        uuid::Uuid::nil()
-    } else {
-        let created =
-            ctx.topics
-                .create(&name, partitions, i32::from(replication_factor), config)?;
-        tracing::info!(topic = %name, partitions, "created topic");
-        created.id
-    };
-    Ok(Created {
-        topic_id,
-        partitions,
-        replication_factor,
-        configs,
-    })
 }

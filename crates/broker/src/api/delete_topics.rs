@@ -1,6 +1,9 @@
 //! DeleteTopics (key 20): `DeleteTopicsRequest.json` / `DeleteTopicsResponse.json`. v6 names
-//! topics by name or id (KIP-516).
+//! topics by name or id (KIP-516). Goes through the controller
+//! (`ReplicationControlManager.deleteTopics`); the topics' logs are deleted before the
+//! response is sent.
 
+use fjord_metadata::controller::TopicRef;
 use fjord_protocol::header::RequestHeader;
 use fjord_protocol::kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
 use fjord_protocol::kafka_protocol::messages::{
@@ -8,10 +11,14 @@ use fjord_protocol::kafka_protocol::messages::{
 };
 use fjord_protocol::{ApiSpec, ErrorCode};
 
-use super::{BrokerContext, str_bytes};
+use super::config_resources::{apply_to_logs, store_error};
+use super::{BrokerContext, now_ms, str_bytes};
 
 /// v1..=6, Kafka 4.1's range.
 pub const SPEC: ApiSpec = ApiSpec::new(ApiKey::DeleteTopics, 1, 6);
+
+/// First version naming topics by id (KIP-516).
+const TOPIC_ID_VERSION_MIN: i16 = 6;
 
 /// Deletes each named topic. Unknown names: UNKNOWN_TOPIC_OR_PARTITION; unknown ids:
 /// UNKNOWN_TOPIC_ID; with `delete.topic.enable=false`: TOPIC_DELETION_DISABLED (Kafka
@@ -21,49 +28,63 @@ pub async fn handle(
     header: &RequestHeader,
     request: DeleteTopicsRequest,
 ) -> DeleteTopicsResponse {
-    let targets: Vec<(Option<String>, uuid::Uuid)> = if header.api_version >= 6 {
+    let targets: Vec<TopicRef> = if header.api_version >= TOPIC_ID_VERSION_MIN {
         request
             .topics
             .into_iter()
-            .map(|t| (t.name.map(|n| n.0.as_str().to_owned()), t.topic_id))
+            .map(|t| match t.name {
+                Some(name) => TopicRef::Name(name.0.as_str().to_owned()),
+                None => TopicRef::Id(t.topic_id),
+            })
             .collect()
     } else {
         request
             .topic_names
             .into_iter()
-            .map(|n| (Some(n.0.as_str().to_owned()), uuid::Uuid::nil()))
+            .map(|n| TopicRef::Name(n.0.as_str().to_owned()))
             .collect()
     };
-    let responses = targets
+    let blank = |target: &TopicRef| match target {
+        TopicRef::Name(name) => {
+            DeletableTopicResult::default().with_name(Some(TopicName(str_bytes(name))))
+        }
+        TopicRef::Id(id) => DeletableTopicResult::default().with_topic_id(*id),
+    };
+    if !ctx.config.delete_topic_enable {
+        let responses = targets
+            .iter()
+            .map(|t| blank(t).with_error_code(ErrorCode::TopicDeletionDisabled.code()))
+            .collect();
+        return DeleteTopicsResponse::default().with_responses(responses);
+    }
+    let results = match ctx.replicas.metadata().delete_topics(&targets, now_ms()) {
+        Ok(results) => results,
+        Err(error) => {
+            let (code, message) = store_error(&error);
+            let responses = targets
+                .iter()
+                .map(|t| {
+                    blank(t)
+                        .with_error_code(code.code())
+                        .with_error_message(Some(str_bytes(&message)))
+                })
+                .collect();
+            return DeleteTopicsResponse::default().with_responses(responses);
+        }
+    };
+    apply_to_logs(ctx);
+    let responses = results
         .into_iter()
-        .map(|(name, id)| {
-            let topic = match &name {
-                Some(name) => ctx.topics.get(name),
-                None => ctx.topics.get_by_id(id),
-            };
-            let result = DeletableTopicResult::default()
-                .with_name(name.as_deref().map(|n| TopicName(str_bytes(n))))
-                .with_topic_id(id);
-            match topic {
-                Some(_) if !ctx.config.delete_topic_enable => {
-                    result.with_error_code(ErrorCode::TopicDeletionDisabled.code())
-                }
-                Some(topic) => {
-                    ctx.topics.delete(&topic.name);
-                    tracing::info!(topic = %topic.name, "deleted topic");
-                    result
-                        .with_name(Some(TopicName(str_bytes(&topic.name))))
-                        .with_topic_id(topic.id)
-                }
-                None => {
-                    let code = if name.is_some() {
-                        ErrorCode::UnknownTopicOrPartition
-                    } else {
-                        ErrorCode::UnknownTopicId
-                    };
-                    result.with_error_code(code.code())
-                }
+        .map(|(target, result)| match result {
+            Ok(deleted) => {
+                tracing::info!(topic = %deleted.name, "deleted topic");
+                DeletableTopicResult::default()
+                    .with_name(Some(TopicName(str_bytes(&deleted.name))))
+                    .with_topic_id(deleted.topic_id)
             }
+            Err(error) => blank(&target)
+                .with_error_code(error.code())
+                .with_error_message(Some(str_bytes(&error.to_string()))),
         })
         .collect();
     DeleteTopicsResponse::default().with_responses(responses)

@@ -11,16 +11,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use fjord_common::TopicPartition;
 use fjord_protocol::header::RequestHeader;
 use fjord_protocol::kafka_protocol::messages::fetch_response::{
     FetchableTopicResponse, PartitionData,
 };
 use fjord_protocol::kafka_protocol::messages::{ApiKey, BrokerId, FetchRequest, FetchResponse};
 use fjord_protocol::{ApiSpec, ErrorCode};
+use fjord_storage::{SharedLog, StorageError};
 use tokio::sync::Notify;
 
 use super::BrokerContext;
-use crate::state::{PartitionLog, TopicState};
+use super::response_frame::FileSlice;
 
 /// v4 (magic v2, librdkafka's MsgVer2 minimum) ..= v16.
 pub const SPEC: ApiSpec = ApiSpec::new(ApiKey::Fetch, 4, 16);
@@ -33,29 +36,46 @@ const TOPIC_ID_VERSION_MIN: i16 = 13;
 /// A resolved partition of the request.
 struct Target {
     topic_index: usize,
-    partition: i32,
+    tp: TopicPartition,
     fetch_offset: i64,
     partition_max_bytes: usize,
-    log: Result<Arc<PartitionLog>, ErrorCode>,
+    log: Result<SharedLog, ErrorCode>,
 }
 
-/// Answers a fetch, waiting up to `max_wait_ms` for `min_bytes`.
+/// The one place Fetch maps storage errors to wire codes.
+fn error_code(error: &StorageError) -> ErrorCode {
+    match error {
+        StorageError::OffsetOutOfRange { .. } => ErrorCode::OffsetOutOfRange,
+        // Kafka's LogDirFailureChannel path: KafkaStorageException.
+        StorageError::Io { .. } | StorageError::LogDirOffline { .. } => {
+            ErrorCode::KafkaStorageError
+        }
+        _ => ErrorCode::UnknownServerError,
+    }
+}
+
+/// Answers a fetch, waiting up to `max_wait_ms` for `min_bytes`. Record data is returned as
+/// file ranges (one [`FileSlice`] per partition with data, in response order) whose markers
+/// stand in the response's `records` fields.
 pub async fn handle(
     ctx: &BrokerContext,
     header: &RequestHeader,
     request: FetchRequest,
-) -> FetchResponse {
+) -> (FetchResponse, Vec<FileSlice>) {
     if request.session_id != 0 {
-        return FetchResponse::default().with_error_code(ErrorCode::FetchSessionIdNotFound.code());
+        let response =
+            FetchResponse::default().with_error_code(ErrorCode::FetchSessionIdNotFound.code());
+        return (response, Vec::new());
     }
     let by_id = header.api_version >= TOPIC_ID_VERSION_MIN;
+    let image = ctx.replicas.image();
     let mut topics: Vec<FetchableTopicResponse> = Vec::new();
     let mut targets = Vec::new();
     for topic in &request.topics {
-        let state: Option<Arc<TopicState>> = if by_id {
-            ctx.topics.get_by_id(topic.topic_id)
+        let state = if by_id {
+            image.topic_by_id(&topic.topic_id)
         } else {
-            ctx.topics.get(topic.topic.0.as_str())
+            image.topic(topic.topic.0.as_str())
         };
         let missing = if by_id {
             ErrorCode::UnknownTopicId
@@ -69,15 +89,18 @@ pub async fn handle(
                 .with_topic_id(topic.topic_id),
         );
         for partition in &topic.partitions {
-            let log = state.as_ref().ok_or(missing).and_then(|s| {
-                usize::try_from(partition.partition)
-                    .ok()
-                    .and_then(|p| s.partitions.get(p).cloned())
+            let name = state.map_or_else(|| topic.topic.0.as_str().to_owned(), |s| s.name.clone());
+            let tp = TopicPartition::new(name, partition.partition);
+            let log = state.ok_or(missing).and_then(|s| {
+                s.partitions
+                    .contains_key(&partition.partition)
+                    .then(|| ctx.replicas.log(&tp))
+                    .flatten()
                     .ok_or(ErrorCode::UnknownTopicOrPartition)
             });
             targets.push(Target {
                 topic_index,
-                partition: partition.partition,
+                tp,
                 fetch_offset: partition.fetch_offset,
                 partition_max_bytes: usize::try_from(partition.partition_max_bytes).unwrap_or(0),
                 log,
@@ -90,75 +113,108 @@ pub async fn handle(
         Duration::from_millis(u64::try_from(request.max_wait_ms).unwrap_or(0)).min(FETCH_WAIT_MAX);
     let deadline = tokio::time::Instant::now() + wait;
     let notify = Arc::new(Notify::new());
-    let partitions = loop {
+    let (partitions, files) = loop {
         // Register before reading, so an append in between still wakes us.
         for target in &targets {
-            if let Ok(log) = &target.log {
-                log.register_waiter(&notify);
+            if target.log.is_ok() {
+                ctx.replicas.waiters().register(&target.tp, &notify);
             }
         }
-        let (partitions, bytes, any_error) = read_all(&targets, max_bytes);
-        if bytes >= min_bytes || any_error || tokio::time::Instant::now() >= deadline {
-            break partitions;
+        let read = read_all(&targets, max_bytes);
+        if read.bytes >= min_bytes || read.any_error || tokio::time::Instant::now() >= deadline {
+            break (read.partitions, read.files);
         }
         if tokio::time::timeout_at(deadline, notify.notified())
             .await
             .is_err()
         {
-            break read_all(&targets, max_bytes).0;
+            let read = read_all(&targets, max_bytes);
+            break (read.partitions, read.files);
         }
     };
     for (target, data) in targets.iter().zip(partitions) {
         topics[target.topic_index].partitions.push(data);
     }
-    FetchResponse::default()
+    let response = FetchResponse::default()
         .with_session_id(0)
-        .with_responses(topics)
+        .with_responses(topics);
+    (response, files)
 }
 
-/// Reads every target once. Returns the partition data, total record bytes, and whether any
-/// partition reported an error (errors are returned at once, like Kafka's `DelayedFetch`).
-fn read_all(targets: &[Target], max_bytes: usize) -> (Vec<PartitionData>, usize, bool) {
-    let mut total = 0usize;
-    let mut any_error = false;
-    let data = targets
-        .iter()
-        .map(|target| {
-            let base = PartitionData::default()
-                .with_partition_index(target.partition)
-                .with_preferred_read_replica(BrokerId(-1))
-                .with_aborted_transactions(Some(Vec::new()));
-            let log = match &target.log {
-                Ok(log) => log,
-                Err(code) => {
-                    any_error = true;
-                    return base
-                        .with_error_code(code.code())
-                        .with_high_watermark(-1)
-                        .with_last_stable_offset(-1)
-                        .with_log_start_offset(-1);
-                }
-            };
-            let budget = target
-                .partition_max_bytes
-                .min(max_bytes.saturating_sub(total));
-            match log.read(target.fetch_offset, budget, total == 0) {
-                Ok(slice) => {
-                    total += slice.records.len();
-                    base.with_high_watermark(slice.high_watermark)
-                        .with_last_stable_offset(slice.high_watermark)
-                        .with_log_start_offset(slice.log_start_offset)
-                        .with_records(Some(slice.records))
-                }
-                Err((log_start, log_end)) => {
-                    any_error = true;
-                    base.with_error_code(ErrorCode::OffsetOutOfRange.code())
-                        .with_high_watermark(log_end)
-                        .with_last_stable_offset(log_end)
-                        .with_log_start_offset(log_start)
+/// One pass over every target.
+struct Read {
+    partitions: Vec<PartitionData>,
+    files: Vec<FileSlice>,
+    bytes: usize,
+    any_error: bool,
+}
+
+/// Reads every target once, up to its high watermark. Errors are returned at once, like
+/// Kafka's `DelayedFetch`.
+fn read_all(targets: &[Target], max_bytes: usize) -> Read {
+    let mut read = Read {
+        partitions: Vec::with_capacity(targets.len()),
+        files: Vec::new(),
+        bytes: 0,
+        any_error: false,
+    };
+    for target in targets {
+        let base = PartitionData::default()
+            .with_partition_index(target.tp.partition)
+            .with_preferred_read_replica(BrokerId(-1))
+            .with_aborted_transactions(Some(Vec::new()));
+        let failed = |code: ErrorCode, hw: i64, log_start: i64| {
+            base.clone()
+                .with_error_code(code.code())
+                .with_high_watermark(hw)
+                .with_last_stable_offset(hw)
+                .with_log_start_offset(log_start)
+        };
+        let log = match &target.log {
+            Ok(log) => log,
+            Err(code) => {
+                read.any_error = true;
+                read.partitions.push(failed(*code, -1, -1));
+                continue;
+            }
+        };
+        let budget = target
+            .partition_max_bytes
+            .min(max_bytes.saturating_sub(read.bytes));
+        let log = log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let high_watermark = log.high_watermark().unwrap_or_else(|| log.log_end_offset());
+        let log_start = log.log_start_offset();
+        // Only committed data is served (Kafka FetchIsolation.HIGH_WATERMARK for consumers).
+        match log.read(
+            target.fetch_offset,
+            budget,
+            Some(high_watermark),
+            read.bytes == 0,
+        ) {
+            Ok(data) => {
+                read.bytes += usize::try_from(data.total_bytes).unwrap_or(usize::MAX);
+                let partition = base
+                    .with_high_watermark(high_watermark)
+                    .with_last_stable_offset(high_watermark)
+                    .with_log_start_offset(log_start);
+                if data.ranges.is_empty() {
+                    read.partitions
+                        .push(partition.with_records(Some(Bytes::new())));
+                } else {
+                    let slice = FileSlice::new(data.ranges);
+                    let marker = Bytes::copy_from_slice(&slice.marker);
+                    read.files.push(slice);
+                    read.partitions.push(partition.with_records(Some(marker)));
                 }
             }
-        })
-        .collect();
-    (data, total, any_error)
+            Err(error) => {
+                read.any_error = true;
+                read.partitions
+                    .push(failed(error_code(&error), high_watermark, log_start));
+            }
+        }
+    }
+    read
 }

@@ -6,8 +6,8 @@
 //! created with `num.partitions` when the broker allows it and, from v4, the request's
 //! `AllowAutoTopicCreation` is true (KIP-204 added the flag in v4; older versions imply true).
 
-use std::sync::Arc;
-
+use fjord_metadata::controller::{CreatableTopic, codes};
+use fjord_metadata::{MetadataImage, TopicImage};
 use fjord_protocol::header::RequestHeader;
 use fjord_protocol::kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
@@ -18,8 +18,8 @@ use fjord_protocol::kafka_protocol::messages::{
 use fjord_protocol::{ApiSpec, ErrorCode};
 use uuid::Uuid;
 
-use super::{BrokerContext, str_bytes};
-use crate::state::{CreateTopicError, TopicConfig, TopicState};
+use super::config_resources::apply_to_logs;
+use super::{BrokerContext, now_ms, str_bytes};
 
 /// v0 (old kafka-python) ..= v12.
 pub const SPEC: ApiSpec = ApiSpec::new(ApiKey::Metadata, 0, 12);
@@ -45,11 +45,12 @@ pub async fn handle(
         None => true,
         Some(topics) => topics.is_empty() && version == 0,
     };
+    let image = ctx.replicas.image();
     let topics = if all_topics {
-        ctx.topics
-            .all()
-            .iter()
-            .map(|t| describe_topic(ctx, t))
+        image
+            .topics()
+            .values()
+            .map(|t| describe_topic(&image, t))
             .collect()
     } else {
         let allow_auto_create = ctx.config.auto_create_topics_enable
@@ -60,7 +61,7 @@ pub async fn handle(
             .into_iter()
             .map(|requested| match requested.name {
                 Some(name) => topic_by_name(ctx, name.0.as_str(), allow_auto_create),
-                None => topic_by_id(ctx, requested.topic_id),
+                None => topic_by_id(&image, requested.topic_id),
             })
             .collect()
     };
@@ -77,31 +78,39 @@ fn topic_by_name(
     name: &str,
     allow_auto_create: bool,
 ) -> MetadataResponseTopic {
-    if let Some(topic) = ctx.topics.get(name) {
-        return describe_topic(ctx, &topic);
+    if let Some(topic) = ctx.replicas.image().topic(name) {
+        return describe_topic(&ctx.replicas.image(), topic);
     }
     let error = if !allow_auto_create {
         ErrorCode::UnknownTopicOrPartition
     } else {
-        let partitions = ctx.config.num_partitions;
-        let replication = i32::from(ctx.config.default_replication_factor);
-        match ctx
-            .topics
-            .create(name, partitions, replication, TopicConfig::default())
-        {
-            Ok(topic) => {
-                tracing::info!(topic = name, partitions, "auto-created topic");
-                return describe_topic(ctx, &topic);
+        // Kafka AutoTopicCreationManager: a CreateTopics with the broker defaults, through the
+        // controller like any other.
+        let request = CreatableTopic {
+            name: name.to_owned(),
+            num_partitions: -1,
+            replication_factor: -1,
+            assignments: Vec::new(),
+            configs: Vec::new(),
+        };
+        let created = ctx
+            .replicas
+            .metadata()
+            .create_topics(&[request], false, now_ms());
+        let image = ctx.replicas.image();
+        if let Some(topic) = image.topic(name) {
+            // Created now, or concurrently by another request: describe it.
+            apply_to_logs(ctx);
+            tracing::info!(topic = name, "auto-created topic");
+            return describe_topic(&image, topic);
+        }
+        match created.map(|mut results| results.pop()) {
+            Ok(Some((_, Err(error)))) if error.code() == codes::INVALID_TOPIC_EXCEPTION => {
+                ErrorCode::InvalidTopicException
             }
-            // Created concurrently by another request: describe the winner.
-            Err(CreateTopicError::AlreadyExists(_)) => match ctx.topics.get(name) {
-                Some(topic) => return describe_topic(ctx, &topic),
-                None => ErrorCode::UnknownTopicOrPartition,
-            },
-            Err(CreateTopicError::InvalidName(_)) => ErrorCode::InvalidTopicException,
             // Judgement: a broker whose defaults cannot create the topic (e.g.
             // default.replication.factor > 1 on one node) reports it as not available.
-            Err(_) => ErrorCode::LeaderNotAvailable,
+            _ => ErrorCode::LeaderNotAvailable,
         }
     };
     MetadataResponseTopic::default()
@@ -110,9 +119,9 @@ fn topic_by_name(
         .with_topic_authorized_operations(AUTHORIZED_OPERATIONS_OMITTED)
 }
 
-fn topic_by_id(ctx: &BrokerContext, id: Uuid) -> MetadataResponseTopic {
-    match ctx.topics.get_by_id(id) {
-        Some(topic) => describe_topic(ctx, &topic),
+fn topic_by_id(image: &MetadataImage, id: Uuid) -> MetadataResponseTopic {
+    match image.topic_by_id(&id) {
+        Some(topic) => describe_topic(image, topic),
         None => MetadataResponseTopic::default()
             .with_error_code(ErrorCode::UnknownTopicId.code())
             .with_topic_id(id)
@@ -120,16 +129,19 @@ fn topic_by_id(ctx: &BrokerContext, id: Uuid) -> MetadataResponseTopic {
     }
 }
 
-fn describe_topic(ctx: &BrokerContext, topic: &Arc<TopicState>) -> MetadataResponseTopic {
-    let node = BrokerId(ctx.config.node_id);
-    let partitions = (0..topic.partitions.len())
-        .map(|index| {
+/// One topic as the image has it: leader, epoch, replicas and ISR per partition.
+fn describe_topic(_image: &MetadataImage, topic: &TopicImage) -> MetadataResponseTopic {
+    let partitions = topic
+        .partitions
+        .iter()
+        .map(|(index, partition)| {
+            let nodes = |ids: &[i32]| ids.iter().map(|id| BrokerId(*id)).collect::<Vec<_>>();
             MetadataResponsePartition::default()
-                .with_partition_index(index as i32)
-                .with_leader_id(node)
-                .with_leader_epoch(0)
-                .with_replica_nodes(vec![node])
-                .with_isr_nodes(vec![node])
+                .with_partition_index(*index)
+                .with_leader_id(BrokerId(partition.leader))
+                .with_leader_epoch(partition.leader_epoch)
+                .with_replica_nodes(nodes(&partition.replicas))
+                .with_isr_nodes(nodes(&partition.isr))
         })
         .collect();
     MetadataResponseTopic::default()

@@ -3,16 +3,31 @@
 //! errors mapped to wire codes in exactly one place per module.
 //!
 //! The [`registry`] is built from the modules' `SPEC`s through the `apis!` list below, so the
-//! ApiVersions response can never drift from what [`handle_frame`] dispatches.
+//! ApiVersions response can never drift from what [`handle_frame`] dispatches. Fetch is the
+//! one handler that answers with file ranges as well as a message ([`response_frame`]), so it
+//! is dispatched beside the macro but registered through it all the same.
+//!
+//! Two planes, as in Kafka's combined mode: the broker listeners serve every API; the
+//! controller listeners serve Kafka's `ControllerApis` subset ([`controller_registry`]).
 
+pub mod alter_configs;
 pub mod api_versions;
+pub mod config_resources;
+pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_records;
 pub mod delete_topics;
+pub mod describe_cluster;
+pub mod describe_configs;
+pub mod describe_log_dirs;
 pub mod fetch;
 pub mod find_coordinator;
+pub mod incremental_alter_configs;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_for_leader_epoch;
 pub mod produce;
+pub mod response_frame;
 
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -24,29 +39,55 @@ use fjord_protocol::kafka_protocol::protocol::{Encodable, StrBytes};
 use fjord_protocol::{ApiRegistry, VersionCheck};
 
 use crate::config::BrokerConfig;
-use crate::state::TopicTable;
+use crate::state::{ReplicaManager, StateError};
+pub use response_frame::{FileSlice, ResponseFrame};
+
+/// Which listener a request arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plane {
+    /// A client listener (`listeners` minus the controller ones): every API.
+    Broker,
+    /// A controller listener (`controller.listener.names`): Kafka's `ControllerApis` subset.
+    Controller,
+}
 
 /// Everything a handler may read or change.
 #[derive(Debug)]
 pub struct BrokerContext {
     /// Configuration.
     pub config: BrokerConfig,
-    /// Topics and their logs.
-    pub topics: TopicTable,
-    /// Served APIs and versions.
+    /// Cluster metadata and partition logs.
+    pub replicas: ReplicaManager,
+    /// APIs and versions served on broker listeners.
     pub registry: ApiRegistry,
+    /// APIs and versions served on controller listeners.
+    pub controller_registry: ApiRegistry,
     /// Addresses the listeners bound (advertised in Metadata).
     pub bound_addrs: Mutex<Vec<SocketAddr>>,
+    /// Addresses the controller listeners bound (DescribeCluster with the controller
+    /// endpoint type, KIP-919).
+    pub controller_addrs: Mutex<Vec<SocketAddr>>,
 }
 
 impl BrokerContext {
-    /// A context with no topics.
-    pub fn new(config: BrokerConfig) -> Self {
-        Self {
+    /// Opens the metadata store and the logs (see [`ReplicaManager::open`]).
+    pub fn open(config: BrokerConfig) -> Result<Self, StateError> {
+        let replicas = ReplicaManager::open(&config, now_ms())?;
+        Ok(Self {
             config,
-            topics: TopicTable::default(),
+            replicas,
             registry: registry(),
+            controller_registry: controller_registry(),
             bound_addrs: Mutex::default(),
+            controller_addrs: Mutex::default(),
+        })
+    }
+
+    /// The registry of `plane`.
+    pub fn registry_for(&self, plane: Plane) -> &ApiRegistry {
+        match plane {
+            Plane::Broker => &self.registry,
+            Plane::Controller => &self.controller_registry,
         }
     }
 
@@ -74,8 +115,8 @@ impl BrokerContext {
 /// What the connection does with one request.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Write this complete response frame.
-    Respond(Bytes),
+    /// Write this complete response frame (bytes, and file ranges for fetched records).
+    Respond(ResponseFrame),
     /// Send nothing (produce with `acks=0`).
     NoResponse,
     /// Close the connection after earlier replies (unparsable or unserved request).
@@ -95,10 +136,13 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 macro_rules! apis {
-    ($( $module:ident => $variant:ident ),* $(,)?) => {
-        /// The API registry, derived from each handler module's `SPEC`.
+    (
+        dispatched: [$( $module:ident => $variant:ident ),* $(,)?],
+        beside: [$( $other:ident ),* $(,)?] $(,)?
+    ) => {
+        /// The API registry of broker listeners, derived from each handler module's `SPEC`.
         pub fn registry() -> ApiRegistry {
-            ApiRegistry::new([ $( $module::SPEC ),* ])
+            ApiRegistry::new([ $( $module::SPEC, )* $( $other::SPEC, )* ])
         }
 
         async fn dispatch(ctx: &BrokerContext, header: &RequestHeader, request: RequestKind) -> Option<ResponseKind> {
@@ -111,18 +155,43 @@ macro_rules! apis {
 }
 
 apis! {
-    produce => Produce,
-    fetch => Fetch,
-    list_offsets => ListOffsets,
-    metadata => Metadata,
-    api_versions => ApiVersions,
-    create_topics => CreateTopics,
-    delete_topics => DeleteTopics,
-    find_coordinator => FindCoordinator,
+    dispatched: [
+        produce => Produce,
+        list_offsets => ListOffsets,
+        metadata => Metadata,
+        api_versions => ApiVersions,
+        create_topics => CreateTopics,
+        delete_topics => DeleteTopics,
+        find_coordinator => FindCoordinator,
+        delete_records => DeleteRecords,
+        offset_for_leader_epoch => OffsetForLeaderEpoch,
+        describe_configs => DescribeConfigs,
+        alter_configs => AlterConfigs,
+        describe_log_dirs => DescribeLogDirs,
+        create_partitions => CreatePartitions,
+        incremental_alter_configs => IncrementalAlterConfigs,
+        describe_cluster => DescribeCluster,
+    ],
+    beside: [fetch],
 }
 
-/// Handles one request frame (without its size prefix).
-pub async fn handle_frame(ctx: &BrokerContext, frame: Bytes) -> Outcome {
+/// The API registry of controller listeners: the `ControllerApis` subset a combined node
+/// answers on its controller port (admin clients may bootstrap to it, KIP-919).
+pub fn controller_registry() -> ApiRegistry {
+    ApiRegistry::new([
+        api_versions::SPEC,
+        create_topics::SPEC,
+        delete_topics::SPEC,
+        create_partitions::SPEC,
+        alter_configs::SPEC,
+        incremental_alter_configs::SPEC,
+        describe_cluster::SPEC,
+    ])
+}
+
+/// Handles one request frame (without its size prefix) that arrived on `plane`.
+pub async fn handle_frame(ctx: &BrokerContext, plane: Plane, frame: Bytes) -> Outcome {
+    let registry = ctx.registry_for(plane);
     let mut body = frame;
     let header = match parse_request_header(&mut body) {
         Ok(header) => header,
@@ -131,19 +200,16 @@ pub async fn handle_frame(ctx: &BrokerContext, frame: Bytes) -> Outcome {
     // KIP-511: ApiVersions at any version gets an answer, v0-encoded when unsupported.
     if header.api_key == ApiKey::ApiVersions
         && !matches!(
-            ctx.registry.check(header.api_key, header.api_version),
+            registry.check(header.api_key, header.api_version),
             VersionCheck::Supported
         )
     {
-        return match ctx
-            .registry
-            .encode_api_versions(header.correlation_id, header.api_version)
-        {
-            Ok(frame) => Outcome::Respond(frame),
+        return match registry.encode_api_versions(header.correlation_id, header.api_version) {
+            Ok(frame) => Outcome::Respond(ResponseFrame::from_bytes(frame)),
             Err(error) => Outcome::Close(error.to_string()),
         };
     }
-    match ctx.registry.check(header.api_key, header.api_version) {
+    match registry.check(header.api_key, header.api_version) {
         VersionCheck::Supported => {}
         VersionCheck::UnsupportedVersion(spec) => {
             return Outcome::Close(format!(
@@ -167,15 +233,39 @@ pub async fn handle_frame(ctx: &BrokerContext, frame: Bytes) -> Outcome {
             ));
         }
     };
-    let acks_zero = matches!(&request, RequestKind::Produce(produce) if produce.acks == 0);
-    let Some(response) = dispatch(ctx, &header, request).await else {
+    let response = match request {
+        RequestKind::Fetch(request) => {
+            let (response, files) = fetch::handle(ctx, &header, request).await;
+            let encoded =
+                response_frame::encode_with_files(&header, &ResponseKind::Fetch(response), files);
+            return match encoded {
+                Ok(frame) => Outcome::Respond(frame),
+                Err(error) => Outcome::Close(format!(
+                    "cannot encode Fetch v{} response: {error}",
+                    header.api_version
+                )),
+            };
+        }
+        // The controller plane answers ApiVersions from its own registry.
+        RequestKind::ApiVersions(_) if plane == Plane::Controller => {
+            Some(ResponseKind::ApiVersions(
+                registry.api_versions_response(fjord_protocol::ErrorCode::None),
+            ))
+        }
+        request => {
+            let acks_zero = matches!(&request, RequestKind::Produce(produce) if produce.acks == 0);
+            let response = dispatch(ctx, &header, request).await;
+            if acks_zero {
+                return Outcome::NoResponse;
+            }
+            response
+        }
+    };
+    let Some(response) = response else {
         return Outcome::Close(format!("no handler for {:?}", header.api_key));
     };
-    if acks_zero {
-        return Outcome::NoResponse;
-    }
     match encode_response_kind(&header, &response) {
-        Ok(frame) => Outcome::Respond(frame),
+        Ok(frame) => Outcome::Respond(ResponseFrame::from_bytes(frame)),
         Err(error) => Outcome::Close(format!(
             "cannot encode {:?} v{} response: {error}",
             header.api_key, header.api_version
@@ -184,6 +274,14 @@ pub async fn handle_frame(ctx: &BrokerContext, frame: Bytes) -> Outcome {
 }
 
 fn encode_response_kind(header: &RequestHeader, response: &ResponseKind) -> anyhow::Result<Bytes> {
+    Ok(encode_response_buf(header, response)?.freeze())
+}
+
+/// Encodes a response frame (size prefix, header, body) into a buffer.
+pub(crate) fn encode_response_buf(
+    header: &RequestHeader,
+    response: &ResponseKind,
+) -> anyhow::Result<BytesMut> {
     let header_version = response_header_version(header.api_key, header.api_version);
     let mut buf = BytesMut::new();
     buf.put_i32(0);
@@ -193,5 +291,5 @@ fn encode_response_kind(header: &RequestHeader, response: &ResponseKind) -> anyh
     response.encode(&mut buf, header.api_version)?;
     let size = i32::try_from(buf.len() - 4)?;
     buf[..4].copy_from_slice(&size.to_be_bytes());
-    Ok(buf.freeze())
+    Ok(buf)
 }

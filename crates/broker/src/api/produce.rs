@@ -6,17 +6,20 @@
 //! re-encoded (re-encoding through a generic record model loses duplicate header keys).
 //! `acks=0` requests are handled but get no response (`api::handle_frame`).
 
+use bytes::BytesMut;
+use fjord_common::TopicPartition;
 use fjord_protocol::header::RequestHeader;
 use fjord_protocol::kafka_protocol::messages::produce_response::{
     PartitionProduceResponse, TopicProduceResponse,
 };
 use fjord_protocol::kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse};
 use fjord_protocol::{ApiSpec, ErrorCode};
-use fjord_record::RecordError;
 use fjord_record::header::{MAGIC_V2, offsets};
+use fjord_record::{BatchHeader, RecordError};
+use fjord_storage::{AppendInfo, StorageError};
 
 use super::{BrokerContext, now_ms, str_bytes};
-use crate::state::{AppendError, AppendInfo};
+use crate::state::replica_manager::AppendError;
 
 /// v3 (first magic-v2 version, Kafka 4's minimum after KIP-896) ..= v12.
 pub const SPEC: ApiSpec = ApiSpec::new(ApiKey::Produce, 3, 12);
@@ -29,8 +32,6 @@ const ZSTD_CODEC_ID: u8 = 4;
 /// Why one partition's produce failed.
 #[derive(Debug, thiserror::Error)]
 enum ProduceError {
-    #[error("This server does not host this topic-partition.")]
-    UnknownTopicOrPartition,
     #[error(
         "Produce requests with version {0} are only allowed to contain record batches with magic version 2"
     )]
@@ -41,6 +42,10 @@ enum ProduceError {
     ZstdBeforeV7(i16),
     #[error("Invalid required acks value {0}: must be -1, 0 or 1")]
     InvalidRequiredAcks(i16),
+    #[error(
+        "Produce requests with version {0} must have exactly one record batch per partition, found more"
+    )]
+    NotOneBatch(i16),
     #[error(transparent)]
     Append(#[from] AppendError),
 }
@@ -49,17 +54,26 @@ enum ProduceError {
 /// exceptions `UnifiedLog.append` and `ProduceRequest.validateRecords` throw).
 fn error_code(error: &ProduceError) -> ErrorCode {
     match error {
-        ProduceError::UnknownTopicOrPartition => ErrorCode::UnknownTopicOrPartition,
         ProduceError::NotMagicV2(_) | ProduceError::NoRecords(_) => ErrorCode::InvalidRecord,
         ProduceError::ZstdBeforeV7(_) => ErrorCode::UnsupportedCompressionType,
         ProduceError::InvalidRequiredAcks(_) => ErrorCode::InvalidRequiredAcks,
-        ProduceError::Append(AppendError::TooLarge { .. }) => ErrorCode::MessageTooLarge,
-        ProduceError::Append(AppendError::NotOneBatch { .. }) => ErrorCode::InvalidRecord,
-        ProduceError::Append(AppendError::InvalidBatch(RecordError::UnsupportedMagic {
-            ..
-        })) => ErrorCode::InvalidRecord,
-        // Bad CRC, truncated batch, inconsistent header: Kafka's CorruptRecordException.
-        ProduceError::Append(AppendError::InvalidBatch(_)) => ErrorCode::CorruptMessage,
+        ProduceError::NotOneBatch(_) => ErrorCode::InvalidRecord,
+        ProduceError::Append(AppendError::UnknownTopicOrPartition) => {
+            ErrorCode::UnknownTopicOrPartition
+        }
+        ProduceError::Append(AppendError::Storage(error)) => match error {
+            StorageError::MessageTooLarge { .. } => ErrorCode::MessageTooLarge,
+            StorageError::Record(RecordError::UnsupportedMagic { .. }) => ErrorCode::InvalidRecord,
+            // Bad CRC, truncated batch, inconsistent header: Kafka's CorruptRecordException.
+            StorageError::Record(_) => ErrorCode::CorruptMessage,
+            // Kafka's LogDirFailureChannel path: KafkaStorageException.
+            StorageError::Io { .. }
+            | StorageError::LogDirOffline { .. }
+            | StorageError::NoSpace { .. } => ErrorCode::KafkaStorageError,
+            // Not reachable through a leader append of a validated request; report it as
+            // Kafka reports unexpected exceptions.
+            _ => ErrorCode::UnknownServerError,
+        },
     }
 }
 
@@ -74,7 +88,6 @@ pub async fn handle(
         .topic_data
         .into_iter()
         .map(|topic_data| {
-            let topic = ctx.topics.get(topic_data.name.0.as_str());
             let partition_responses = topic_data
                 .partition_data
                 .into_iter()
@@ -82,13 +95,13 @@ pub async fn handle(
                     let result = if !matches!(request.acks, -1..=1) {
                         Err(ProduceError::InvalidRequiredAcks(request.acks))
                     } else {
-                        append_one(ctx, topic.as_deref(), partition.index, partition.records.as_deref(), version)
+                        append_one(ctx, topic_data.name.0.as_str(), partition.index, partition.records.as_deref(), version)
                     };
                     let response = PartitionProduceResponse::default().with_index(partition.index);
                     match result {
                         Ok(info) => response
-                            .with_base_offset(info.base_offset)
-                            .with_log_append_time_ms(info.log_append_time_ms)
+                            .with_base_offset(info.first_offset)
+                            .with_log_append_time_ms(info.log_append_time)
                             .with_log_start_offset(info.log_start_offset),
                         Err(error) => {
                             tracing::debug!(topic = %topic_data.name.0.as_str(), partition = partition.index, %error, "produce refused");
@@ -113,16 +126,11 @@ pub async fn handle(
 
 fn append_one(
     ctx: &BrokerContext,
-    topic: Option<&crate::state::TopicState>,
+    topic: &str,
     partition: i32,
     records: Option<&[u8]>,
     version: i16,
 ) -> Result<AppendInfo, ProduceError> {
-    let topic = topic.ok_or(ProduceError::UnknownTopicOrPartition)?;
-    let log = usize::try_from(partition)
-        .ok()
-        .and_then(|p| topic.partitions.get(p))
-        .ok_or(ProduceError::UnknownTopicOrPartition)?;
     let records = records
         .filter(|r| !r.is_empty())
         .ok_or(ProduceError::NoRecords(version))?;
@@ -135,7 +143,15 @@ fn append_one(
     {
         return Err(ProduceError::ZstdBeforeV7(version));
     }
-    let max_bytes = topic.config.max_message_bytes(&ctx.config);
-    let timestamp_type = topic.config.timestamp_type(&ctx.config);
-    Ok(log.append(records, max_bytes, timestamp_type, now_ms())?)
+    // Kafka ProduceRequest.validateRecords: v3+ carries exactly one batch per partition. A
+    // header that does not parse is left to the log's validation (CORRUPT_MESSAGE).
+    if let Ok(header) = BatchHeader::new(records)
+        && records.len() > header.total_size()
+    {
+        return Err(ProduceError::NotOneBatch(version));
+    }
+    // The request buffer is shared with the decoder: the log patches offsets in a private copy.
+    let mut batch = BytesMut::from(records);
+    let tp = TopicPartition::new(topic, partition);
+    Ok(ctx.replicas.append(&tp, &mut batch, now_ms())?)
 }

@@ -20,7 +20,8 @@ use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::api::{BrokerContext, Outcome, handle_frame};
+use super::send::write_frame;
+use crate::api::{BrokerContext, Outcome, Plane, handle_frame};
 
 /// Bytes read from the socket per read call (grows when a large frame is announced).
 const READ_BUFFER_BYTES_INITIAL: usize = 64 * 1024;
@@ -31,6 +32,7 @@ pub async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     ctx: Arc<BrokerContext>,
+    plane: Plane,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let (mut reader, writer) = stream.into_split();
@@ -54,7 +56,7 @@ pub async fn serve_connection(
                     if pending_tx.send(reply_rx).await.is_err() {
                         break 'read; // writer gone: connection is closing
                     }
-                    let _ = reply_tx.send(handle_frame(&ctx, frame).await);
+                    let _ = reply_tx.send(handle_frame(&ctx, plane, frame).await);
                 }
                 Ok(None) => break,
                 Err(error) => {
@@ -96,7 +98,7 @@ async fn write_replies(
     while let Some(reply) = pending.recv().await {
         match reply.await {
             Ok(Outcome::Respond(frame)) => {
-                if let Err(error) = writer.write_all(&frame).await {
+                if let Err(error) = write_frame(&mut writer, &frame).await {
                     tracing::debug!(%peer, %error, "write failed");
                     break;
                 }

@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 
 use super::connection::serve_connection;
 use super::limits::ConnectionLimits;
-use crate::api::BrokerContext;
+use crate::api::{BrokerContext, Plane};
 
 /// Shutdown plumbing shared by listeners and connections: a flag to watch, and a drain
 /// sender each connection holds a clone of; when every clone is gone, all connections closed
@@ -21,9 +21,11 @@ pub struct Shutdown {
     pub drain: mpsc::Sender<()>,
 }
 
-/// Spawns the accept loop for `listener`. It stops accepting when shutdown is requested.
+/// Spawns the accept loop for `listener`, serving `plane`. It stops accepting when shutdown is
+/// requested.
 pub fn spawn_listener(
     listener: TcpListener,
+    plane: Plane,
     ctx: Arc<BrokerContext>,
     limits: Arc<ConnectionLimits>,
     shutdown: Shutdown,
@@ -56,7 +58,7 @@ pub fn spawn_listener(
             let ctx = ctx.clone();
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
-                serve_connection(stream, peer, ctx, shutdown.requested).await;
+                serve_connection(stream, peer, ctx, plane, shutdown.requested).await;
                 drop(permit);
                 drop(shutdown.drain);
             });

@@ -1,11 +1,23 @@
-//! Broker state the handlers read and change: the topic table and the partition logs.
+//! The broker's state: cluster metadata (through `fjord-metadata`'s [`MetadataStore`] and
+//! controller) and the partition logs (through `fjord-storage`'s [`LogManager`]).
 //!
-//! Until `fjord-storage` (`Log`, `LogManager`) and `fjord-metadata` (`MetadataImage`, the
-//! controller) land, this module holds a narrow in-memory stand-in with the same shape: one
-//! [`PartitionLog`] per partition (single writer behind a short lock) and a [`TopicTable`].
+//! - [`replica_manager`]: [`ReplicaManager`], the one owner of both, named after Kafka's
+//!   `ReplicaManager`: opens them at start, keeps the logs in step with the metadata image
+//!   (create, delete, reconfigure), appends, reads, and shuts them down.
+//! - [`log_config`]: a topic's overrides + the server config → storage `LogConfig`.
+//! - [`waiters`]: fetches parked until the next append (long poll).
+//!
+//! Threading: the metadata image is an immutable `Arc` snapshot; each partition log has its
+//! own mutex (appends to different partitions never contend); the log manager's map is under
+//! one short-held mutex, taken to look a log up and while the log set changes.
+//!
+//! [`MetadataStore`]: fjord_metadata::MetadataStore
+//! [`LogManager`]: fjord_storage::LogManager
 
-mod partition_log;
-mod topic_table;
+pub mod log_config;
+pub mod replica_manager;
+pub mod waiters;
 
-pub use partition_log::{AppendError, AppendInfo, FetchSlice, PartitionLog};
-pub use topic_table::{CreateTopicError, TopicConfig, TopicState, TopicTable};
+pub use log_config::{LogConfigError, topic_log_config};
+pub use replica_manager::{ReplicaManager, StartupStats, StateError};
+pub use waiters::AppendWaiters;

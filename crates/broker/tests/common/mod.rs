@@ -25,7 +25,7 @@ impl TestBroker {
     /// Starts a broker with test defaults, adjusted by `tweak`.
     pub async fn start_with(tweak: impl FnOnce(&mut BrokerConfig)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = BrokerConfig::for_tests(dir.path().to_path_buf());
+        let mut config = BrokerConfig::for_tests(dir.path().to_path_buf()).expect("test config");
         tweak(&mut config);
         let handle = Broker::start_with_config(config)
             .await

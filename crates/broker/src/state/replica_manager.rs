@@ -1,0 +1,349 @@
+//! [`ReplicaManager`]: the metadata store and the partition logs of this node, kept in step.
+//!
+//! Start-up (Kafka `BrokerServer.startup` → `LogManager.startup` → metadata publishing):
+//! 1. open the [`MetadataStore`] (replay `__cluster_metadata-0`, bootstrap a new log);
+//! 2. open the [`LogManager`] over `log.dirs` (recovering logs when `.kafka_cleanshutdown` is
+//!    missing) and log "Recovered N logs in X ms";
+//! 3. delete stray logs (topic gone, partition gone, or a `partition.metadata` topic id that is
+//!    not the image's: the topic was deleted and re-created while this node was down), then
+//!    create a log for every partition of the image that lacks one.
+//!
+//! After every metadata change the API handlers call [`ReplicaManager::sync_logs`], which does
+//! step 3 again and hands each topic's log its current `LogConfig` (topic config changes).
+//!
+//! Single node: this node leads every partition and is the whole ISR, so after each append the
+//! high watermark is the log end offset (Kafka `Partition.maybeIncrementLeaderHW` with one
+//! replica).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use fjord_common::TopicPartition;
+use fjord_metadata::controller::RandomTopicIds;
+use fjord_metadata::server_config::ServerConfigValidator;
+use fjord_metadata::store::StoreOptions;
+use fjord_metadata::{
+    ConfigResource, Controller, ControllerOptions, MetadataImage, MetadataStore, StoreError,
+};
+use fjord_storage::{AppendInfo, LogManager, RealDisk, SharedLog, StorageError};
+
+use super::log_config::{LogConfigError, topic_log_config};
+use super::waiters::AppendWaiters;
+use crate::config::BrokerConfig;
+
+/// Why the broker's state could not open, change or close.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The metadata store failed.
+    #[error("cluster metadata: {0}")]
+    Metadata(#[from] StoreError),
+    /// A log directory or partition log failed.
+    #[error("log storage: {0}")]
+    Storage(#[from] StorageError),
+    /// A topic's configuration does not resolve.
+    #[error(transparent)]
+    Config(#[from] LogConfigError),
+    /// The logs are closed (shutdown has run).
+    #[error("the log manager is shut down")]
+    ShutDown,
+}
+
+/// Why an append failed. Mapped to wire codes in `api::produce`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// No such topic or partition in the metadata image, or no log for it.
+    #[error("This server does not host this topic-partition.")]
+    UnknownTopicOrPartition,
+    /// The log refused the batch or failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// What start-up found (for operators and tests: was the log rescanned?).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StartupStats {
+    /// Logs loaded from `log.dirs`.
+    pub logs_loaded: usize,
+    /// Batches CRC-validated while loading: zero after a clean shutdown.
+    pub batches_validated: u64,
+    /// Time spent opening the log manager, in milliseconds.
+    pub recovery_ms: u64,
+}
+
+/// One log directory as DescribeLogDirs reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogDirDescription {
+    /// The directory.
+    pub path: PathBuf,
+    /// Whether it went offline after an I/O error.
+    pub offline: bool,
+    /// `(partition, size in bytes)` of each log in it, sorted.
+    pub partitions: Vec<(TopicPartition, u64)>,
+}
+
+/// The metadata store and partition logs of this node. See the module docs.
+#[derive(Debug)]
+pub struct ReplicaManager {
+    server: Arc<fjord_config::ServerConfig>,
+    metadata: MetadataStore,
+    logs: Mutex<Option<LogManager>>,
+    waiters: AppendWaiters,
+    startup: StartupStats,
+}
+
+fn lock_log(log: &SharedLog) -> MutexGuard<'_, fjord_storage::Log> {
+    log.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl ReplicaManager {
+    /// Opens the metadata store, then the log manager, and reconciles them (module docs).
+    pub fn open(config: &BrokerConfig, now_ms: i64) -> Result<Self, StateError> {
+        let server = config.server.clone();
+        let controller = Controller::with_seams(
+            ControllerOptions {
+                default_num_partitions: config.num_partitions,
+                default_replication_factor: config.default_replication_factor,
+            },
+            Box::new(ServerConfigValidator::new(server.clone())),
+            Box::new(RandomTopicIds),
+        );
+        let mut options = StoreOptions::from_server_config(
+            &server,
+            &config.cluster_id,
+            config.log_dir_ids.clone(),
+            uuid::Uuid::new_v4(),
+        );
+        options.node_id = config.node_id;
+        let metadata =
+            MetadataStore::open_dir(&config.metadata_log_dir, options, controller, now_ms)?;
+        let started = Instant::now();
+        let default_config = topic_log_config(None, &server)?;
+        let manager =
+            LogManager::open(&config.log_dirs, default_config, Arc::new(RealDisk), now_ms)?;
+        let all = manager.all_logs();
+        let startup = StartupStats {
+            logs_loaded: all.len(),
+            batches_validated: all
+                .iter()
+                .map(|(_, log)| lock_log(log).batches_validated_on_open())
+                .sum(),
+            recovery_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
+        tracing::info!(
+            batches_validated = startup.batches_validated,
+            "Recovered {} logs in {} ms",
+            startup.logs_loaded,
+            startup.recovery_ms
+        );
+        let replicas = Self {
+            server,
+            metadata,
+            logs: Mutex::new(Some(manager)),
+            waiters: AppendWaiters::default(),
+            startup,
+        };
+        replicas.remove_stray_logs()?;
+        replicas.sync_logs(now_ms)?;
+        Ok(replicas)
+    }
+
+    fn manager(&self) -> MutexGuard<'_, Option<LogManager>> {
+        self.logs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The metadata store (admin APIs submit through it, then call [`Self::sync_logs`]).
+    pub fn metadata(&self) -> &MetadataStore {
+        &self.metadata
+    }
+
+    /// The current metadata image.
+    pub fn image(&self) -> Arc<MetadataImage> {
+        self.metadata.image()
+    }
+
+    /// The server configuration topic defaults come from.
+    pub fn server(&self) -> &Arc<fjord_config::ServerConfig> {
+        &self.server
+    }
+
+    /// What start-up found.
+    pub fn startup_stats(&self) -> StartupStats {
+        self.startup
+    }
+
+    /// Fetches waiting for appends.
+    pub fn waiters(&self) -> &AppendWaiters {
+        &self.waiters
+    }
+
+    /// The log of `tp`, if this node has one.
+    pub fn log(&self, tp: &TopicPartition) -> Option<SharedLog> {
+        self.manager().as_ref()?.get_log(tp)
+    }
+
+    /// Start-up only: deletes logs the image does not know, or whose `partition.metadata`
+    /// names another topic id than the image (Kafka `LogManager` stray-log detection, KIP-516).
+    fn remove_stray_logs(&self) -> Result<(), StateError> {
+        let image = self.image();
+        let mut guard = self.manager();
+        let manager = guard.as_mut().ok_or(StateError::ShutDown)?;
+        for (tp, _) in manager.all_logs() {
+            let topic = image.topic(&tp.topic);
+            let known = topic.is_some_and(|t| t.partitions.contains_key(&tp.partition));
+            let same_id = match (topic, manager.topic_id(&tp)?) {
+                (Some(topic), Some(id)) => id.0 == *topic.id.as_bytes(),
+                _ => true,
+            };
+            if !known || !same_id {
+                tracing::warn!(partition = %tp, "deleting stray log not in the cluster metadata");
+                manager.delete_log(&tp)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings the logs in line with the current image: creates missing logs (with the topic id
+    /// in `partition.metadata`), deletes logs of deleted topics or partitions, and applies each
+    /// topic's effective `LogConfig`.
+    pub fn sync_logs(&self, now_ms: i64) -> Result<(), StateError> {
+        let image = self.image();
+        let mut guard = self.manager();
+        let manager = guard.as_mut().ok_or(StateError::ShutDown)?;
+        for (tp, _) in manager.all_logs() {
+            let known = image
+                .topic(&tp.topic)
+                .is_some_and(|t| t.partitions.contains_key(&tp.partition));
+            if !known {
+                tracing::info!(partition = %tp, "deleting log of a deleted topic");
+                manager.delete_log(&tp)?;
+            }
+        }
+        for (name, topic) in image.topics() {
+            let overrides = image.configs(&ConfigResource::topic(name));
+            let config = topic_log_config(overrides, &self.server)?;
+            for index in topic.partitions.keys() {
+                let tp = TopicPartition::new(name.clone(), *index);
+                match manager.get_log(&tp) {
+                    Some(log) => {
+                        let mut log = lock_log(&log);
+                        if *log.config() != config {
+                            log.set_config(config.clone());
+                        }
+                    }
+                    None => {
+                        let log = manager.get_or_create_log(
+                            &tp,
+                            Some(*topic.id.as_bytes()),
+                            config.clone(),
+                            now_ms,
+                        )?;
+                        let mut log = lock_log(&log);
+                        let leo = log.log_end_offset();
+                        log.update_high_watermark(leo);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends client batches to `tp` as leader (offsets assigned, CRC and size checked by the
+    /// log), moves the high watermark to the new log end offset, and wakes parked fetches.
+    /// The single place producer-side checks (idempotence) hook in before the log append.
+    pub fn append(
+        &self,
+        tp: &TopicPartition,
+        batches: &mut [u8],
+        now_ms: i64,
+    ) -> Result<AppendInfo, AppendError> {
+        let leader_epoch = self
+            .image()
+            .topic(&tp.topic)
+            .and_then(|t| t.partitions.get(&tp.partition))
+            .map(|p| p.leader_epoch)
+            .ok_or(AppendError::UnknownTopicOrPartition)?;
+        let log = self.log(tp).ok_or(AppendError::UnknownTopicOrPartition)?;
+        let info = {
+            let mut log = lock_log(&log);
+            let info = log.append_as_leader(batches, leader_epoch, now_ms)?;
+            let leo = log.log_end_offset();
+            log.update_high_watermark(leo);
+            info
+        };
+        self.waiters.notify(tp);
+        Ok(info)
+    }
+
+    /// Runs `f` over the log manager, or fails when it is shut down.
+    fn with_manager<T>(
+        &self,
+        f: impl FnOnce(&mut LogManager) -> Result<T, StorageError>,
+    ) -> Result<T, StateError> {
+        let mut guard = self.manager();
+        let manager = guard.as_mut().ok_or(StateError::ShutDown)?;
+        Ok(f(manager)?)
+    }
+
+    /// Retention on every log (`log.retention.check.interval.ms`); returns segments deleted.
+    pub fn run_retention(&self, now_ms: i64) -> Result<usize, StateError> {
+        self.with_manager(|m| m.run_retention(now_ms))
+    }
+
+    /// `flush.messages` / `flush.ms` on every log (`log.flush.scheduler.interval.ms`).
+    pub fn flush_dirty(&self, now_ms: i64) -> Result<usize, StateError> {
+        self.with_manager(|m| m.flush_dirty(now_ms))
+    }
+
+    /// Writes the recovery point, log start offset and high watermark checkpoints
+    /// (`log.flush.offset.checkpoint.interval.ms`).
+    pub fn checkpoint(&self) -> Result<(), StateError> {
+        self.with_manager(|m| m.checkpoint_all())
+    }
+
+    /// Each log directory with its logs and their sizes (DescribeLogDirs).
+    pub fn describe_log_dirs(&self) -> Vec<LogDirDescription> {
+        let guard = self.manager();
+        let Some(manager) = guard.as_ref() else {
+            return Vec::new();
+        };
+        let offline = manager.offline_dirs();
+        let mut dirs: Vec<LogDirDescription> = manager
+            .dirs()
+            .into_iter()
+            .map(|path| LogDirDescription {
+                offline: offline.contains(&path),
+                path,
+                partitions: Vec::new(),
+            })
+            .collect();
+        for (tp, log) in manager.all_logs() {
+            let log = lock_log(&log);
+            let parent = log.dir().parent().map(std::path::Path::to_path_buf);
+            if let Some(dir) = dirs.iter_mut().find(|d| Some(&d.path) == parent.as_ref()) {
+                dir.partitions.push((tp, log.size_bytes()));
+            }
+        }
+        dirs
+    }
+
+    /// Clean shutdown (Kafka `LogManager.shutdown`): flush and seal every log, write the
+    /// checkpoints and `.kafka_cleanshutdown`, release the directory locks. Later calls fail
+    /// with [`StateError::ShutDown`].
+    pub fn shutdown(&self) -> Result<(), StateError> {
+        let mut guard = self.manager();
+        let mut manager = guard.take().ok_or(StateError::ShutDown)?;
+        manager.shutdown()?;
+        Ok(())
+    }
+
+    /// Drops the logs without a clean shutdown: no final flush, no checkpoints, no marker, as
+    /// if the process had been killed (the page cache keeps what was written). The next start
+    /// recovers. For crash tests and for a failed start-up.
+    pub fn abandon(&self) {
+        drop(self.manager().take());
+    }
+}

@@ -1,0 +1,45 @@
+//! Fetches parked until the next append to one of their partitions (Kafka's delayed fetch,
+//! woken by appends).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+use fjord_common::TopicPartition;
+use tokio::sync::Notify;
+
+/// Waiters per partition. A fetch registers one `Notify` on every partition it reads, then
+/// re-reads; `Notify` keeps a permit, so an append between registering and waiting is not lost.
+/// Registrations are weak: a finished fetch leaves only a dead entry, dropped on the next
+/// append or registration.
+#[derive(Debug, Default)]
+pub struct AppendWaiters {
+    waiters: Mutex<HashMap<TopicPartition, Vec<Weak<Notify>>>>,
+}
+
+impl AppendWaiters {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TopicPartition, Vec<Weak<Notify>>>> {
+        self.waiters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Registers `waiter` for the next append to `tp`.
+    pub fn register(&self, tp: &TopicPartition, waiter: &Arc<Notify>) {
+        let mut waiters = self.lock();
+        let list = waiters.entry(tp.clone()).or_default();
+        list.retain(|w| w.strong_count() > 0);
+        if !list.iter().any(|w| w.as_ptr() == Arc::as_ptr(waiter)) {
+            list.push(Arc::downgrade(waiter));
+        }
+    }
+
+    /// Wakes every fetch waiting on `tp`.
+    pub fn notify(&self, tp: &TopicPartition) {
+        let drained = self.lock().remove(tp);
+        for waiter in drained.into_iter().flatten() {
+            if let Some(waiter) = waiter.upgrade() {
+                waiter.notify_one();
+            }
+        }
+    }
+}
