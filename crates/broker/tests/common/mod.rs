@@ -24,7 +24,11 @@ pub struct TestBroker {
 impl TestBroker {
     /// Starts a broker with test defaults, adjusted by `tweak`.
     pub async fn start_with(tweak: impl FnOnce(&mut BrokerConfig)) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_in(tempfile::tempdir().expect("tempdir"), tweak).await
+    }
+
+    /// Starts a broker on an existing data directory (restart tests).
+    pub async fn start_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut BrokerConfig)) -> Self {
         let mut config = BrokerConfig::for_tests(dir.path().to_path_buf()).expect("test config");
         tweak(&mut config);
         let handle = Broker::start_with_config(config)
@@ -59,6 +63,24 @@ impl TestBroker {
     /// Graceful shutdown.
     pub async fn stop(self) {
         self.handle.shutdown().await.expect("clean shutdown");
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// Graceful shutdown, keeping the data directory for a restart.
+    pub async fn stop_keeping_dir(self) -> tempfile::TempDir {
+        self.handle.shutdown().await.expect("clean shutdown");
+        self._dir
+    }
+
+    /// Stops without a clean log shutdown (no flush, checkpoints or clean marker), keeping the
+    /// data directory: what a crash leaves behind, short of losing the page cache.
+    pub async fn crash_keeping_dir(self) -> tempfile::TempDir {
+        self.handle.abandon().await.expect("abandoned");
+        self._dir
     }
 }
 
