@@ -1,0 +1,402 @@
+//! `kafka-configs.sh` (Kafka `kafka.admin.ConfigCommand`) for topics and brokers:
+//! `--describe [--all]` and `--alter --add-config k=v,k2=[a,b] --delete-config k`.
+//!
+//! Output follows ConfigCommand: `Dynamic configs for topic t are:` then one
+//! `  k=v sensitive=false synonyms={SOURCE:k=v, …}` line per entry (`--all` prints every entry
+//! under `All configs for …`); alters print `Completed updating config for topic t.`. Errors go
+//! to stderr with exit 1.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use fjord_client::{
+    AdminClient, AlterConfigOp, AlterConfigOpType, ConfigEntry, ConfigResource, ConfigResourceType,
+    ConfigSource,
+};
+
+use crate::output::Output;
+use crate::{ToolError, props};
+
+/// `kafka-configs.sh` flags (ConfigCommandOptions).
+#[derive(Debug, Clone, Default, clap::Parser)]
+#[command(
+    name = "kafka-configs.sh",
+    about = "This tool helps to manipulate and describe entity config for a topic, client, user, broker, ip, client-metrics or group"
+)]
+pub struct ConfigsArgs {
+    /// The Kafka server to connect to.
+    #[arg(long = "bootstrap-server", value_name = "server to connect to")]
+    pub bootstrap_server: Option<String>,
+    /// Property file containing configs to be passed to Admin Client.
+    #[arg(long = "command-config", value_name = "command config property file")]
+    pub command_config: Option<PathBuf>,
+    /// List configs for the given entity.
+    #[arg(long)]
+    pub describe: bool,
+    /// Alter the configuration for the entity.
+    #[arg(long)]
+    pub alter: bool,
+    /// Type of entity (topics/brokers).
+    #[arg(long = "entity-type", value_name = "entity-type")]
+    pub entity_type: Option<String>,
+    /// Name of entity.
+    #[arg(long = "entity-name", value_name = "entity-name")]
+    pub entity_name: Option<String>,
+    /// Default entity name for brokers (applies to the cluster-wide default).
+    #[arg(long = "entity-default")]
+    pub entity_default: bool,
+    /// The topic's name (same as --entity-type topics --entity-name <topic>).
+    #[arg(long, value_name = "topic")]
+    pub topic: Option<String>,
+    /// The broker's id (same as --entity-type brokers --entity-name <id>).
+    #[arg(long, value_name = "broker-id")]
+    pub broker: Option<String>,
+    /// The config defaults for all brokers.
+    #[arg(long = "broker-defaults")]
+    pub broker_defaults: bool,
+    /// Key Value pairs of configs to add: k1=v1,k2=[v1,v2,v2],k3=v3.
+    #[arg(long = "add-config", value_name = "add-config")]
+    pub add_config: Option<String>,
+    /// Path to a properties file with configs to add.
+    #[arg(long = "add-config-file", value_name = "add-config-file")]
+    pub add_config_file: Option<PathBuf>,
+    /// Config keys to remove: k1,k2.
+    #[arg(long = "delete-config", value_name = "delete-config")]
+    pub delete_config: Option<String>,
+    /// List all configs for the given entity, including static and default values.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Runs `kafka-configs.sh` and returns the exit code.
+pub async fn run(args: ConfigsArgs, output: &mut Output) -> u8 {
+    match execute(&args, output).await {
+        Ok(()) => 0,
+        Err(ToolError::Client(error)) if error.code() == Some(40) => {
+            // InvalidConfigurationException: the message alone (ConfigCommand.main).
+            let _ = writeln!(output.err, "{error}");
+            1
+        }
+        Err(error @ (ToolError::Client(_) | ToolError::Command(_))) => {
+            let _ = writeln!(
+                output.err,
+                "Error while executing config command with args '{}'\n{error}",
+                render_args(&args)
+            );
+            1
+        }
+        Err(error) => {
+            error.report("config", output);
+            1
+        }
+    }
+}
+
+fn render_args(args: &ConfigsArgs) -> String {
+    let mut parts = Vec::new();
+    if let Some(b) = &args.bootstrap_server {
+        parts.push(format!("--bootstrap-server {b}"));
+    }
+    if let Some(t) = &args.entity_type {
+        parts.push(format!("--entity-type {t}"));
+    }
+    if let Some(n) = &args.entity_name {
+        parts.push(format!("--entity-name {n}"));
+    }
+    if args.describe {
+        parts.push("--describe".to_owned());
+    }
+    if args.alter {
+        parts.push("--alter".to_owned());
+    }
+    if let Some(a) = &args.add_config {
+        parts.push(format!("--add-config {a}"));
+    }
+    if let Some(d) = &args.delete_config {
+        parts.push(format!("--delete-config {d}"));
+    }
+    parts.join(" ")
+}
+
+/// The entity a command addresses: `None` name means "every topic" (describe only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entity {
+    resource_type: ConfigResourceType,
+    name: Option<String>,
+}
+
+fn entity(args: &ConfigsArgs) -> Result<Entity, ToolError> {
+    if let Some(topic) = &args.topic {
+        return Ok(Entity {
+            resource_type: ConfigResourceType::Topic,
+            name: Some(topic.clone()),
+        });
+    }
+    if let Some(broker) = &args.broker {
+        return Ok(Entity {
+            resource_type: ConfigResourceType::Broker,
+            name: Some(broker.clone()),
+        });
+    }
+    if args.broker_defaults {
+        return Ok(Entity {
+            resource_type: ConfigResourceType::Broker,
+            name: Some(String::new()),
+        });
+    }
+    let name = if args.entity_default {
+        Some(String::new())
+    } else {
+        args.entity_name.clone()
+    };
+    match args.entity_type.as_deref() {
+        Some("topics") => Ok(Entity {
+            resource_type: ConfigResourceType::Topic,
+            name,
+        }),
+        Some("brokers") => Ok(Entity {
+            resource_type: ConfigResourceType::Broker,
+            name,
+        }),
+        Some("broker-loggers") => Ok(Entity {
+            resource_type: ConfigResourceType::BrokerLogger,
+            name,
+        }),
+        Some(other @ ("users" | "clients" | "ips" | "client-metrics" | "groups")) => {
+            Err(ToolError::Illegal(anyhow::anyhow!(
+                "--entity-type {other} is not supported by fjord yet (quotas and SCRAM credentials are not implemented)"
+            )))
+        }
+        Some(other) => Err(ToolError::Illegal(anyhow::anyhow!(
+            "Invalid entity type {other}, the entity type must be one of users, brokers, topics, clients, ips, client-metrics, groups, broker-loggers"
+        ))),
+        None => Err(ToolError::Usage(
+            "--entity-type must be specified".to_owned(),
+        )),
+    }
+}
+
+async fn execute(args: &ConfigsArgs, output: &mut Output) -> Result<(), ToolError> {
+    if usize::from(args.describe) + usize::from(args.alter) != 1 {
+        return Err(ToolError::Usage(
+            "Command must include exactly one action: --describe, --alter".to_owned(),
+        ));
+    }
+    if args.bootstrap_server.is_none() {
+        return Err(ToolError::Illegal(anyhow::anyhow!(
+            "Either --bootstrap-server or --bootstrap-controller must be specified"
+        )));
+    }
+    let entity = entity(args)?;
+    let mut admin = props::admin_client(
+        args.bootstrap_server.as_deref(),
+        args.command_config.as_deref(),
+    )
+    .map_err(ToolError::Illegal)?;
+    if args.describe {
+        describe(&mut admin, &entity, args.all, output).await
+    } else {
+        alter(&mut admin, &entity, args, output).await
+    }
+}
+
+async fn describe(
+    admin: &mut AdminClient,
+    entity: &Entity,
+    all: bool,
+    output: &mut Output,
+) -> Result<(), ToolError> {
+    let names = match &entity.name {
+        Some(name) => vec![name.clone()],
+        None if entity.resource_type == ConfigResourceType::Topic => {
+            admin.list_topics(true).await?
+        }
+        None => admin
+            .describe_cluster()
+            .await?
+            .brokers
+            .iter()
+            .map(|b| b.node_id.to_string())
+            .collect(),
+    };
+    for name in names {
+        let resource = ConfigResource {
+            resource_type: entity.resource_type,
+            name: name.clone(),
+        };
+        let entries = admin.describe_configs(&resource).await?;
+        write!(output.out, "{}", describe_text(&resource, &entries, all)).map_err(ToolError::io)?;
+    }
+    Ok(())
+}
+
+/// Renders ConfigCommand's describe block for one entity.
+pub fn describe_text(resource: &ConfigResource, entries: &[ConfigEntry], all: bool) -> String {
+    let wanted = match resource.resource_type {
+        ConfigResourceType::Topic => ConfigSource::DynamicTopicConfig,
+        ConfigResourceType::Broker if resource.name.is_empty() => {
+            ConfigSource::DynamicDefaultBrokerConfig
+        }
+        ConfigResourceType::Broker => ConfigSource::DynamicBrokerConfig,
+        ConfigResourceType::BrokerLogger => ConfigSource::DynamicBrokerLoggerConfig,
+    };
+    let singular = match resource.resource_type {
+        ConfigResourceType::Topic => "topic",
+        ConfigResourceType::Broker => "broker",
+        ConfigResourceType::BrokerLogger => "broker-logger",
+    };
+    let mut text = if resource.name.is_empty() {
+        format!("Default configs for {singular}s in the cluster are:\n")
+    } else {
+        format!(
+            "{} configs for {singular} {} are:\n",
+            if all { "All" } else { "Dynamic" },
+            resource.name
+        )
+    };
+    for entry in entries.iter().filter(|e| all || e.source == wanted) {
+        let synonyms: Vec<String> = entry
+            .synonyms
+            .iter()
+            .map(|(name, value, source)| {
+                format!(
+                    "{}:{}={}",
+                    source.name(),
+                    name,
+                    value.as_deref().unwrap_or("null")
+                )
+            })
+            .collect();
+        let value = if entry.is_sensitive {
+            "null"
+        } else {
+            entry.value.as_deref().unwrap_or("null")
+        };
+        text.push_str(&format!(
+            "  {}={} sensitive={} synonyms={{{}}}\n",
+            entry.name,
+            value,
+            entry.is_sensitive,
+            synonyms.join(", ")
+        ));
+    }
+    text
+}
+
+/// Parses `--add-config` (`ConfigCommand.parseConfigsToBeAdded`): comma-separated `k=v`,
+/// where a value in square brackets may itself contain commas.
+pub fn parse_add_config(text: &str) -> Result<Vec<(String, String)>, ToolError> {
+    let mut pairs = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let (key, after_key) = rest.split_once('=').ok_or_else(invalid_add_config)?;
+        let (value, remaining) = if let Some(list) = after_key.strip_prefix('[') {
+            let (inside, after) = list.split_once(']').ok_or_else(invalid_add_config)?;
+            (inside.to_owned(), after.strip_prefix(',').unwrap_or(after))
+        } else {
+            match after_key.split_once(',') {
+                Some((value, after)) => (value.to_owned(), after),
+                None => (after_key.to_owned(), ""),
+            }
+        };
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(invalid_add_config());
+        }
+        pairs.push((key.to_owned(), value.trim().to_owned()));
+        rest = remaining.trim();
+    }
+    Ok(pairs)
+}
+
+fn invalid_add_config() -> ToolError {
+    ToolError::Illegal(anyhow::anyhow!(
+        "requirement failed: Invalid entity config: all configs to be added must be in the format \"key=val\" or \"key=[val1,val2]\"."
+    ))
+}
+
+async fn alter(
+    admin: &mut AdminClient,
+    entity: &Entity,
+    args: &ConfigsArgs,
+    output: &mut Output,
+) -> Result<(), ToolError> {
+    let name = entity.name.clone().ok_or_else(|| {
+        ToolError::Illegal(anyhow::anyhow!(
+            "an entity name must be specified with --alter of {}",
+            args.entity_type.as_deref().unwrap_or("topics")
+        ))
+    })?;
+    let mut to_add = match &args.add_config {
+        Some(text) => parse_add_config(text)?,
+        None => Vec::new(),
+    };
+    if let Some(path) = &args.add_config_file {
+        to_add.extend(props::load_file(path).map_err(ToolError::Illegal)?);
+    }
+    let to_delete: Vec<String> = args
+        .delete_config
+        .as_deref()
+        .map(|d| {
+            d.split(',')
+                .map(|k| k.trim().to_owned())
+                .filter(|k| !k.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if to_add.is_empty() && to_delete.is_empty() {
+        return Err(ToolError::Usage("At least one of --add-config, --add-config-file, or --delete-config must be specified with --alter".to_owned()));
+    }
+    let resource = ConfigResource {
+        resource_type: entity.resource_type,
+        name: name.clone(),
+    };
+    if entity.resource_type == ConfigResourceType::Topic && !to_delete.is_empty() {
+        // ConfigCommand.alterConfig: deleting a key that is not set is refused up front.
+        let current = admin.describe_configs(&resource).await?;
+        let missing: Vec<&String> = to_delete
+            .iter()
+            .filter(|k| {
+                !current
+                    .iter()
+                    .any(|e| &e.name == *k && e.source == ConfigSource::DynamicTopicConfig)
+            })
+            .collect();
+        if !missing.is_empty() {
+            let list = missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            return Err(ToolError::Client(fjord_client::ClientError::from_code(
+                40,
+                Some(&format!("Invalid config(s): {list}")),
+            )));
+        }
+    }
+    let mut ops: Vec<AlterConfigOp> = to_add
+        .into_iter()
+        .map(|(name, value)| AlterConfigOp {
+            name,
+            op: AlterConfigOpType::Set,
+            value: Some(value),
+        })
+        .collect();
+    ops.extend(to_delete.into_iter().map(|name| AlterConfigOp {
+        name,
+        op: AlterConfigOpType::Delete,
+        value: None,
+    }));
+    admin.incremental_alter_configs(&resource, &ops).await?;
+    let line = match (entity.resource_type, name.is_empty()) {
+        (ConfigResourceType::Topic, _) => format!("Completed updating config for topic {name}."),
+        (_, true) => "Completed updating default config for brokers in the cluster.".to_owned(),
+        (ConfigResourceType::BrokerLogger, false) => {
+            format!("Completed updating config for broker-logger {name}.")
+        }
+        (ConfigResourceType::Broker, false) => {
+            format!("Completed updating config for broker {name}.")
+        }
+    };
+    writeln!(output.out, "{line}").map_err(ToolError::io)
+}

@@ -1,0 +1,280 @@
+//! `kafka-producer-perf-test.sh` (Kafka `org.apache.kafka.tools.ProducerPerformance`) over
+//! rdkafka: sends `--num-records` records of `--record-size` random uppercase letters (or lines
+//! of `--payload-file`) at `--throughput` records/s (-1: unthrottled), printing a window line
+//! every 5 s and Kafka's summary with latency percentiles at the end.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use rdkafka::ClientContext;
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+
+use super::stats::{Stats, throttle_wait_ms};
+use crate::output::Output;
+use crate::{props, rdkafka_props};
+
+/// `kafka-producer-perf-test.sh` flags (ProducerPerformance.argParser).
+#[derive(Debug, Clone, Default, clap::Parser)]
+#[command(
+    name = "kafka-producer-perf-test.sh",
+    about = "This tool is used to verify the producer performance."
+)]
+pub struct ProducerPerfArgs {
+    /// Produce records to this topic.
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: String,
+    /// Number of records to produce.
+    #[arg(long = "num-records", value_name = "NUM-RECORDS")]
+    pub num_records: u64,
+    /// Record size in bytes. Either --record-size or --payload-file must be specified.
+    #[arg(long = "record-size", value_name = "RECORD-SIZE")]
+    pub record_size: Option<usize>,
+    /// File to read record payloads from (split by --payload-delimiter).
+    #[arg(long = "payload-file", value_name = "PAYLOAD-FILE")]
+    pub payload_file: Option<PathBuf>,
+    /// Delimiter used to split --payload-file.
+    #[arg(
+        long = "payload-delimiter",
+        value_name = "PAYLOAD-DELIMITER",
+        default_value = "\\n"
+    )]
+    pub payload_delimiter: String,
+    /// Throttle maximum record throughput to approximately THROUGHPUT records/sec; -1 for no
+    /// throttling.
+    #[arg(long, value_name = "THROUGHPUT", allow_negative_numbers = true)]
+    pub throughput: f64,
+    /// Kafka producer related configuration properties like bootstrap.servers, client.id etc.
+    #[arg(long = "producer-props", value_name = "PROP-NAME=PROP-VALUE", num_args = 1..)]
+    pub producer_props: Vec<String>,
+    /// Producer config properties file.
+    #[arg(
+        long = "producer.config",
+        visible_alias = "command-config",
+        value_name = "CONFIG-FILE"
+    )]
+    pub producer_config: Option<PathBuf>,
+    /// Print out metrics at the end of the test.
+    #[arg(long = "print-metrics")]
+    pub print_metrics: bool,
+    /// The transactional id to use (enables transactions).
+    #[arg(long = "transactional-id", value_name = "TRANSACTIONAL-ID")]
+    pub transactional_id: Option<String>,
+}
+
+/// One delivery report: latency in ms, payload bytes, success.
+type Report = (u64, u64, bool);
+
+/// Collects delivery reports from librdkafka's callback for the driver loop.
+#[derive(Debug, Default, Clone)]
+struct PerfContext {
+    reports: Arc<Mutex<Vec<Report>>>,
+}
+
+impl ClientContext for PerfContext {}
+
+impl ProducerContext for PerfContext {
+    type DeliveryOpaque = Box<Instant>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, sent_at: Self::DeliveryOpaque) {
+        let latency = u64::try_from(sent_at.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let (bytes, ok) = match result {
+            Ok(message) => (message.payload_len() as u64, true),
+            Err((_, message)) => (message.payload_len() as u64, false),
+        };
+        self.reports
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((latency, bytes, ok));
+    }
+}
+
+/// Random uppercase letters (`ProducerPerformance.generateRandomPayload`), from a xorshift
+/// seeded by the clock: perf payloads need no cryptographic quality.
+fn random_payload(size: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..size)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            b'A' + (state % 26) as u8
+        })
+        .collect()
+}
+
+fn payloads(args: &ProducerPerfArgs) -> anyhow::Result<Vec<Vec<u8>>> {
+    match (&args.payload_file, args.record_size) {
+        (Some(_), Some(_)) | (None, None) => {
+            anyhow::bail!("Either --record-size or --payload-file must be specified but not both.")
+        }
+        (None, Some(size)) => {
+            let seed = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(7, |d| d.as_nanos() as u64);
+            Ok(vec![random_payload(size, seed)])
+        }
+        (Some(path), None) => {
+            let text = std::fs::read_to_string(path)?;
+            let delimiter = crate::formatter::unescape(&args.payload_delimiter);
+            let list: Vec<Vec<u8>> = text
+                .split(delimiter.as_str())
+                .filter(|p| !p.is_empty())
+                .map(|p| p.as_bytes().to_vec())
+                .collect();
+            anyhow::ensure!(
+                !list.is_empty(),
+                "No payloads found in file {}",
+                path.display()
+            );
+            Ok(list)
+        }
+    }
+}
+
+fn producer_properties(args: &ProducerPerfArgs) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut map = BTreeMap::new();
+    if let Some(path) = &args.producer_config {
+        map.extend(props::load_file(path)?);
+    }
+    map.extend(props::parse_key_values(&args.producer_props)?);
+    map.entry("client.id".to_owned())
+        .or_insert_with(|| "perf-producer-client".to_owned());
+    if let Some(id) = &args.transactional_id {
+        map.insert("transactional.id".to_owned(), id.clone());
+    }
+    anyhow::ensure!(
+        map.contains_key("bootstrap.servers"),
+        "bootstrap.servers must be specified with --producer-props or --producer.config"
+    );
+    Ok(map)
+}
+
+/// Runs the producer perf test.
+pub async fn run(args: ProducerPerfArgs, output: &mut Output) -> u8 {
+    match perf(&args, output).await {
+        Ok(()) => 0,
+        Err(error) => {
+            let _ = writeln!(output.err, "{error}");
+            1
+        }
+    }
+}
+
+async fn perf(args: &ProducerPerfArgs, output: &mut Output) -> anyhow::Result<()> {
+    let payloads = payloads(args)?;
+    let context = PerfContext::default();
+    let producer: BaseProducer<PerfContext> =
+        rdkafka_props::client_config(&producer_properties(args)?)
+            .create_with_context(context.clone())?;
+    let started = Instant::now();
+    let elapsed_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let mut stats = Stats::new(args.num_records, 0);
+    let mut failures = 0u64;
+    let drain =
+        |stats: &mut Stats, output: &mut Output, failures: &mut u64| -> anyhow::Result<()> {
+            let reports = std::mem::take(
+                &mut *context
+                    .reports
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner),
+            );
+            for (latency, bytes, ok) in reports {
+                if !ok {
+                    *failures += 1;
+                    continue;
+                }
+                if let Some(line) = stats.record(latency, bytes, elapsed_ms()) {
+                    writeln!(output.out, "{line}")?;
+                }
+            }
+            Ok(())
+        };
+    for sent in 0..args.num_records {
+        if let Some(wait) = throttle_wait_ms(args.throughput, sent, elapsed_ms()) {
+            producer.poll(Duration::ZERO);
+            drain(&mut stats, output, &mut failures)?;
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+        }
+        let payload = &payloads[(sent as usize) % payloads.len()];
+        let mut record: BaseRecord<'_, [u8], [u8], Box<Instant>> =
+            BaseRecord::with_opaque_to(&args.topic, Box::new(Instant::now())).payload(payload);
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((
+                    rdkafka::error::KafkaError::MessageProduction(
+                        rdkafka::types::RDKafkaErrorCode::QueueFull,
+                    ),
+                    returned,
+                )) => {
+                    record = returned;
+                    producer.poll(Duration::from_millis(5));
+                    drain(&mut stats, output, &mut failures)?;
+                }
+                Err((error, _)) => anyhow::bail!("{error}"),
+            }
+        }
+        if sent % 1000 == 0 {
+            producer.poll(Duration::ZERO);
+            drain(&mut stats, output, &mut failures)?;
+        }
+    }
+    producer.flush(Duration::from_secs(120))?;
+    producer.poll(Duration::ZERO);
+    drain(&mut stats, output, &mut failures)?;
+    writeln!(output.out, "{}", stats.total_line(elapsed_ms()))?;
+    if failures > 0 {
+        writeln!(output.err, "{failures} records failed to send")?;
+    }
+    if args.print_metrics {
+        print_metrics(
+            output,
+            &[
+                (
+                    "producer-metrics:record-send-total:{client-id=perf-producer-client}",
+                    stats.count() as f64,
+                ),
+                (
+                    "producer-metrics:record-error-total:{client-id=perf-producer-client}",
+                    failures as f64,
+                ),
+            ],
+        )?;
+    }
+    anyhow::ensure!(
+        failures == 0,
+        "{failures} of {} records were not acknowledged",
+        args.num_records
+    );
+    Ok(())
+}
+
+/// `ToolsUtils.printMetrics`: a "Metric Name  Value" table padded to the longest name.
+pub fn print_metrics(output: &mut Output, metrics: &[(&str, f64)]) -> std::io::Result<()> {
+    let width = metrics
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(11)
+        .max(11);
+    writeln!(output.out, "\n{:<width$} : Value", "Metric Name")?;
+    for (name, value) in metrics {
+        writeln!(output.out, "{name:<width$} : {value:.3}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_is_uppercase_letters_of_the_requested_size() {
+        let payload = random_payload(100, 42);
+        assert_eq!(payload.len(), 100);
+        assert!(payload.iter().all(u8::is_ascii_uppercase));
+    }
+}
