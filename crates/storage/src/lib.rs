@@ -31,7 +31,8 @@
 //! - [`log_manager`]: [`LogManager`] over several `log.dirs`.
 //! - [`producer_state`]: [`ProducerStateManager`], the idempotent producer's per-partition
 //!   state and checks (KIP-98); `producer_state_entry`: one producer's entry and the rules;
-//!   [`producer_state_snapshot`]: the `<offset>.snapshot` file format.
+//!   [`producer_state_snapshot`]: the `<offset>.snapshot` file format;
+//!   [`producer_state_id_allocator`]: [`ProducerIdAllocator`] (`producer-id-block`).
 //! - [`config`]: [`LogConfig`]; [`error`]: [`StorageError`].
 //!
 //! # Using it
@@ -59,6 +60,7 @@ pub mod log_manager;
 mod mmap;
 pub mod producer_state;
 mod producer_state_entry;
+pub mod producer_state_id_allocator;
 pub mod producer_state_snapshot;
 mod segment;
 
@@ -74,4 +76,5 @@ pub use log::{
 };
 pub use log_manager::{LogManager, SharedLog};
 pub use producer_state::{ProducerStateEntry, ProducerStateManager};
+pub use producer_state_id_allocator::ProducerIdAllocator;
 pub use segment::segment_file_path;

@@ -383,3 +383,51 @@ impl ProducerAppendInfo {
         Err(out_of_order(increment_sequence(current_last_seq, 1)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_arithmetic_wraps_like_default_record_batch() {
+        assert_eq!(increment_sequence(5, 3), 8);
+        assert_eq!(increment_sequence(i32::MAX, 1), 0);
+        assert_eq!(increment_sequence(i32::MAX - 1, 3), 1);
+        assert_eq!(decrement_sequence(1, 3), i32::MAX - 1);
+        assert_eq!(decrement_sequence(8, 3), 5);
+        assert!(in_sequence(i32::MAX, 0));
+        assert!(in_sequence(-1, 0));
+        assert!(!in_sequence(i32::MAX, i32::MIN));
+        assert!(!in_sequence(3, 5));
+    }
+
+    #[test]
+    fn the_duplicate_window_keeps_the_last_five_batches() {
+        let mut entry = ProducerStateEntry::empty(1);
+        for i in 0..7 {
+            let batch = BatchMetadata {
+                last_seq: i,
+                last_offset: i64::from(i),
+                offset_delta: 0,
+                timestamp: 0,
+            };
+            entry.add_batch(0, batch);
+        }
+        let seqs: Vec<i32> = entry.batches().map(|b| b.last_seq).collect();
+        assert_eq!(seqs, vec![2, 3, 4, 5, 6]);
+        entry.add_batch(
+            1,
+            BatchMetadata {
+                last_seq: 0,
+                last_offset: 9,
+                offset_delta: 0,
+                timestamp: 0,
+            },
+        );
+        assert_eq!(
+            entry.batches().count(),
+            1,
+            "a new epoch forgets the old batches"
+        );
+    }
+}
