@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand};
 /// fjord: a Kafka-compatible streaming platform. With no command, runs a single-node
 /// broker+controller on 127.0.0.1:9092 with data in ./fjord-data.
 #[derive(Debug, Parser)]
-#[command(name = "fjord", version)]
+#[command(
+    name = "fjord",
+    version,
+    after_help = "Kafka tools (run `fjord <tool> --help`): topics, configs, get-offsets, delete-records,\nconsole-producer, console-consumer, perf producer, perf consumer."
+)]
 pub struct Cli {
     /// What to do; none runs the embedded quickstart.
     #[command(subcommand)]

@@ -6,12 +6,15 @@
 //! - [`storage_cmd`]: `storage random-uuid | format | info`.
 //! - [`broker_bridge`]: the single place that starts `fjord_broker`.
 //! - [`logging`]: tracing to stderr.
+//! - [`tools_cmd`]: Kafka's client tools (`topics`, `configs`, `console-producer`, …) from
+//!   `fjord_tools`.
 
 mod broker_bridge;
 mod cli;
 mod logging;
 mod server_cmd;
 mod storage_cmd;
+mod tools_cmd;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -22,6 +25,10 @@ use fjord_config::ServerConfig;
 use crate::cli::{Cli, Command, ServerCommand};
 
 fn main() -> ExitCode {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = tools_cmd::maybe_run(&argv) {
+        return code;
+    }
     let cli = Cli::parse();
     match cli.command {
         None => server_cmd::quickstart(),
