@@ -104,6 +104,9 @@ pub fn producer_properties(args: &ConsoleProducerArgs) -> anyhow::Result<BTreeMa
         args.request_timeout_ms.to_string(),
     );
     map.insert("client.id".to_owned(), "console-producer".to_owned());
+    // Java's delivery.timeout.ms default (120 s) rather than librdkafka's 300 s: a record for
+    // an unreachable cluster fails in the time a Kafka user expects.
+    map.insert("delivery.timeout.ms".to_owned(), "120000".to_owned());
     if let Some(codec) = &args.compression_codec {
         map.insert("compression.type".to_owned(), codec.clone());
     }

@@ -310,3 +310,34 @@ async fn an_unreachable_broker_fails_within_the_timeout() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_producer_to_an_unreachable_broker_fails_instead_of_hanging() {
+    // ConsoleProducer + ErrorLoggingCallback: a record that cannot be delivered within
+    // delivery.timeout.ms is reported on stderr; fjord also exits 1.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let args = fjord_tools::console_producer::ConsoleProducerArgs {
+        bootstrap_server: Some(format!("127.0.0.1:{port}")),
+        topic: Some("t".into()),
+        producer_property: vec!["delivery.timeout.ms=1000".into()],
+        request_required_acks: "-1".into(),
+        batch_size: 16384,
+        timeout: 5,
+        request_timeout_ms: 500,
+        ..Default::default()
+    };
+    let (mut output, _, err) = Output::captured();
+    let started = std::time::Instant::now();
+    let input = std::io::Cursor::new(b"hello\n".to_vec());
+    let code = fjord_tools::console_producer::run_with_input(args, input, &mut output).await;
+    assert_eq!(code, 1);
+    assert!(
+        err.text().contains("Error when sending message to topic t"),
+        "{}",
+        err.text()
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
