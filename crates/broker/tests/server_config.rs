@@ -73,5 +73,26 @@ async fn formatted_dir_starts_and_metadata_reports_cluster_and_node() {
     assert_eq!(metadata.controller_id.0, 7);
     assert_eq!(metadata.brokers[0].node_id.0, 7);
     assert_eq!(metadata.brokers[0].port, i32::from(addrs[0].port()));
+    // Kafka's combined mode: the controller listener is bound too and answers the
+    // ControllerApis subset (ApiVersions lists CreateTopics, not Produce).
+    let controller = handle.controller_addrs();
+    assert_eq!(controller.len(), 1);
+    let mut client = common::RawClient {
+        stream: TcpStream::connect(controller[0]).await.expect("connect"),
+        correlation_id: 0,
+    };
+    let versions = client
+        .call(
+            3,
+            &fjord_protocol::kafka_protocol::messages::ApiVersionsRequest::default(),
+        )
+        .await;
+    assert_eq!(versions.error_code, 0);
+    let keys: Vec<i16> = versions.api_keys.iter().map(|k| k.api_key).collect();
+    assert!(keys.contains(&19) && keys.contains(&60), "{keys:?}");
+    assert!(
+        !keys.contains(&0),
+        "Produce is not a controller API: {keys:?}"
+    );
     handle.shutdown().await.expect("clean shutdown");
 }
