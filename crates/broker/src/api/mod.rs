@@ -23,6 +23,7 @@ pub mod describe_log_dirs;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod incremental_alter_configs;
+pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
 pub mod offset_for_leader_epoch;
@@ -37,6 +38,7 @@ use fjord_protocol::header::{RequestHeader, parse_request_header, response_heade
 use fjord_protocol::kafka_protocol::messages::{ApiKey, RequestKind, ResponseHeader, ResponseKind};
 use fjord_protocol::kafka_protocol::protocol::{Encodable, StrBytes};
 use fjord_protocol::{ApiRegistry, VersionCheck};
+use fjord_storage::ProducerIdAllocator;
 
 use crate::config::BrokerConfig;
 use crate::state::{ReplicaManager, StateError};
@@ -64,6 +66,8 @@ pub struct BrokerContext {
     pub controller_registry: ApiRegistry,
     /// Addresses the listeners bound (advertised in Metadata).
     pub bound_addrs: Mutex<Vec<SocketAddr>>,
+    /// Producer ids for InitProducerId (`producer-id-block` in `metadata.log.dir`).
+    pub producer_ids: Mutex<ProducerIdAllocator>,
     /// Addresses the controller listeners bound (DescribeCluster with the controller
     /// endpoint type, KIP-919).
     pub controller_addrs: Mutex<Vec<SocketAddr>>,
@@ -73,12 +77,19 @@ impl BrokerContext {
     /// Opens the metadata store and the logs (see [`ReplicaManager::open`]).
     pub fn open(config: BrokerConfig) -> Result<Self, StateError> {
         let replicas = ReplicaManager::open(&config, now_ms())?;
+        let producer_ids = ProducerIdAllocator::open(
+            std::sync::Arc::new(fjord_storage::RealDisk),
+            &config.metadata_log_dir,
+            config.node_id,
+            0,
+        )?;
         Ok(Self {
             config,
             replicas,
             registry: registry(),
             controller_registry: controller_registry(),
             bound_addrs: Mutex::default(),
+            producer_ids: Mutex::new(producer_ids),
             controller_addrs: Mutex::default(),
         })
     }
@@ -171,6 +182,7 @@ apis! {
         create_partitions => CreatePartitions,
         incremental_alter_configs => IncrementalAlterConfigs,
         describe_cluster => DescribeCluster,
+        init_producer_id => InitProducerId,
     ],
     beside: [fetch],
 }

@@ -70,6 +70,11 @@ fn error_code(error: &ProduceError) -> ErrorCode {
             StorageError::Io { .. }
             | StorageError::LogDirOffline { .. }
             | StorageError::NoSpace { .. } => ErrorCode::KafkaStorageError,
+            // Idempotent producer checks (KIP-98; Kafka ProducerAppendInfo). A retried
+            // duplicate is not an error: the log answers with the original offsets.
+            StorageError::InvalidProducerEpoch { .. } => ErrorCode::InvalidProducerEpoch,
+            StorageError::OutOfOrderSequence { .. } => ErrorCode::OutOfOrderSequenceNumber,
+            StorageError::InvalidTxnState { .. } => ErrorCode::InvalidTxnState,
             // Not reachable through a leader append of a validated request; report it as
             // Kafka reports unexpected exceptions.
             _ => ErrorCode::UnknownServerError,
