@@ -11,7 +11,7 @@
 //!   [`StorageError::LogDirOffline`] (Kafka's `LogDirFailureChannel`).
 //! - [`StorageError::Corrupt`]: on-disk bytes are not what Kafka's format requires.
 //! - [`StorageError::InvalidProducerEpoch`], [`StorageError::OutOfOrderSequence`],
-//!   [`StorageError::InvalidTxnState`]: an idempotent/transactional producer's batch broke the
+//!   [`StorageError::InvalidProducerSequence`], [`StorageError::InvalidTxnState`]: an idempotent/transactional producer's batch broke the
 //!   producer-state rules (KIP-98); nothing was written. A retried batch that is already in the
 //!   log is not an error: the append reports the original offsets with
 //!   [`crate::AppendInfo::duplicate`] set.
@@ -112,6 +112,15 @@ pub enum StorageError {
         sequence: i32,
         /// The sequence the partition expected.
         expected: i32,
+    },
+    /// A client batch carries a producer id but a negative base sequence (Kafka
+    /// `LogValidator.validateBatch` → `InvalidRecordException`, wire error INVALID_RECORD).
+    #[error("invalid sequence number {sequence} in record batch with producerId {producer_id}")]
+    InvalidProducerSequence {
+        /// The producer id.
+        producer_id: i64,
+        /// The batch's base sequence.
+        sequence: i32,
     },
     /// A non-transactional batch from a producer with an open transaction (Kafka
     /// `InvalidTxnStateException`, wire error INVALID_TXN_STATE).

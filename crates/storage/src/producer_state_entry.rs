@@ -295,6 +295,13 @@ impl ProducerAppendInfo {
             self.updated.last_timestamp = batch.max_timestamp;
             return Ok(());
         }
+        if self.origin == AppendOrigin::Client && batch.base_sequence < 0 {
+            // Kafka LogValidator.validateBatch rejects this before producer state is consulted.
+            return Err(StorageError::InvalidProducerSequence {
+                producer_id: batch.producer_id,
+                sequence: batch.base_sequence,
+            });
+        }
         self.check_producer_epoch(batch)?;
         if self.origin == AppendOrigin::Client {
             self.check_sequence(batch)?;

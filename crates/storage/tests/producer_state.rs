@@ -139,11 +139,30 @@ fn an_unknown_producer_is_accepted_at_any_sequence_since_kafka_2_5_kip_360() {
 }
 
 #[test]
+fn a_producer_batch_without_a_sequence_is_an_invalid_record() {
+    // Kafka LogValidator.validateBatch: hasProducerId && baseSequence < 0.
+    let (_tmp, dir) = common::partition_dir();
+    let mut log = common::open_real(&dir, LogConfig::default());
+    let err = append(&mut log, 4, 0, -1, 1).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StorageError::InvalidProducerSequence {
+                producer_id: 4,
+                sequence: -1
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(log.log_end_offset(), 0);
+}
+
+#[test]
 fn a_sequence_gap_is_out_of_order_and_writes_nothing() {
     let (_tmp, dir) = common::partition_dir();
     let mut log = common::open_real(&dir, LogConfig::default());
     append(&mut log, 3, 0, 0, 2).unwrap();
-    for bad in [3, 1, -5, 100] {
+    for bad in [3, 1, 0, 100] {
         let err = append(&mut log, 3, 0, bad, 1).unwrap_err();
         assert!(
             matches!(err, StorageError::OutOfOrderSequence { expected: 2, .. }),

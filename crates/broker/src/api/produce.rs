@@ -75,6 +75,7 @@ fn error_code(error: &ProduceError) -> ErrorCode {
             StorageError::InvalidProducerEpoch { .. } => ErrorCode::InvalidProducerEpoch,
             StorageError::OutOfOrderSequence { .. } => ErrorCode::OutOfOrderSequenceNumber,
             StorageError::InvalidTxnState { .. } => ErrorCode::InvalidTxnState,
+            StorageError::InvalidProducerSequence { .. } => ErrorCode::InvalidRecord,
             // Not reachable through a leader append of a validated request; report it as
             // Kafka reports unexpected exceptions.
             _ => ErrorCode::UnknownServerError,
