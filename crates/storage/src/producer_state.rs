@@ -41,7 +41,9 @@ pub struct ProducerAnalysis {
     /// A batch of the append is a retry of one already in the log: the append must write
     /// nothing and answer with this batch's offsets (Kafka `UnifiedLog.analyzeAndValidateProducerState`).
     pub duplicate: Option<BatchMetadata>,
-    updates: BTreeMap<i64, ProducerAppendInfo>,
+    /// One entry per producer in the append, in first-seen order (usually exactly one, so a
+    /// vector beats a map).
+    updates: Vec<ProducerAppendInfo>,
 }
 
 /// The producer state of one partition. See the module docs.
@@ -110,7 +112,7 @@ impl ProducerStateManager {
         batches: &[ProducerBatch],
         origin: AppendOrigin,
     ) -> Result<ProducerAnalysis> {
-        let mut updates: BTreeMap<i64, ProducerAppendInfo> = BTreeMap::new();
+        let mut updates: Vec<ProducerAppendInfo> = Vec::new();
         for batch in batches.iter().filter(|b| b.has_producer_id()) {
             let current = self.producers.get(&batch.producer_id);
             if origin == AppendOrigin::Client
@@ -118,16 +120,27 @@ impl ProducerStateManager {
             {
                 return Ok(ProducerAnalysis {
                     duplicate: Some(duplicate),
-                    updates: BTreeMap::new(),
+                    updates: Vec::new(),
                 });
             }
-            let info = updates.entry(batch.producer_id).or_insert_with(|| {
-                let entry = current
-                    .cloned()
-                    .unwrap_or_else(|| ProducerStateEntry::empty(batch.producer_id));
-                ProducerAppendInfo::new(entry, origin)
-            });
-            info.append(batch)?;
+            let index = match updates
+                .iter()
+                .position(|u| u.producer_id() == batch.producer_id)
+            {
+                Some(index) => index,
+                None => {
+                    let info = match current {
+                        Some(entry) => ProducerAppendInfo::new(entry, origin),
+                        None => ProducerAppendInfo::new(
+                            &ProducerStateEntry::empty(batch.producer_id),
+                            origin,
+                        ),
+                    };
+                    updates.push(info);
+                    updates.len() - 1
+                }
+            };
+            updates[index].append(batch)?;
         }
         Ok(ProducerAnalysis {
             duplicate: None,
@@ -138,7 +151,8 @@ impl ProducerStateManager {
     /// Applies an analysis of batches that are now in the log (Kafka `update`) and moves the
     /// map end offset to `log_end_offset`.
     pub fn update(&mut self, analysis: ProducerAnalysis, log_end_offset: i64) {
-        for (producer_id, info) in analysis.updates {
+        for info in analysis.updates {
+            let producer_id = info.producer_id();
             let next = info.into_update();
             match self.producers.get_mut(&producer_id) {
                 Some(entry) => entry.update(next),

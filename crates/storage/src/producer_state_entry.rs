@@ -158,7 +158,7 @@ impl ProducerStateEntry {
             coordinator_epoch: -1,
             last_timestamp: -1,
             current_txn_first_offset: None,
-            batches: VecDeque::with_capacity(NUM_BATCHES_TO_RETAIN),
+            batches: VecDeque::new(),
         }
     }
 
@@ -261,21 +261,36 @@ impl ProducerStateEntry {
 /// are added to the stored entry by [`ProducerStateEntry::update`].
 #[derive(Debug, Clone)]
 pub struct ProducerAppendInfo {
-    current: ProducerStateEntry,
+    /// The stored entry's epoch and last sequence (all the checks need of it).
+    current_epoch: i16,
+    current_last_seq: i32,
     updated: ProducerStateEntry,
     origin: AppendOrigin,
 }
 
 impl ProducerAppendInfo {
-    /// Starts validating appends of `current.producer_id`.
-    pub fn new(current: ProducerStateEntry, origin: AppendOrigin) -> Self {
-        let mut updated = current.clone();
-        updated.batches.clear();
+    /// Starts validating appends of `current.producer_id`. Copies no batches: the hot path
+    /// allocates only when the first batch is added.
+    pub fn new(current: &ProducerStateEntry, origin: AppendOrigin) -> Self {
+        let updated = ProducerStateEntry {
+            producer_id: current.producer_id,
+            producer_epoch: current.producer_epoch,
+            coordinator_epoch: current.coordinator_epoch,
+            last_timestamp: current.last_timestamp,
+            current_txn_first_offset: current.current_txn_first_offset,
+            batches: VecDeque::new(),
+        };
         Self {
-            current,
+            current_epoch: current.producer_epoch,
+            current_last_seq: current.last_seq(),
             updated,
             origin,
         }
+    }
+
+    /// The producer this append info is for.
+    pub fn producer_id(&self) -> i64 {
+        self.updated.producer_id
     }
 
     /// The entry this append produces, to be merged with [`ProducerStateEntry::update`].
@@ -378,13 +393,12 @@ impl ProducerAppendInfo {
         }
         let current_last_seq = if !self.updated.is_empty() {
             self.updated.last_seq()
-        } else if batch.producer_epoch == self.current.producer_epoch {
-            self.current.last_seq()
+        } else if batch.producer_epoch == self.current_epoch {
+            self.current_last_seq
         } else {
             NO_SEQUENCE
         };
-        if self.current.producer_epoch == NO_PRODUCER_EPOCH || in_sequence(current_last_seq, first)
-        {
+        if self.current_epoch == NO_PRODUCER_EPOCH || in_sequence(current_last_seq, first) {
             return Ok(());
         }
         Err(out_of_order(increment_sequence(current_last_seq, 1)))
