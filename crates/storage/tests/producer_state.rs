@@ -435,3 +435,39 @@ fn idle_producers_expire_after_producer_id_expiration_ms() {
     log.delete_old_segments(NOW_MS + 86_400_000).unwrap();
     assert!(log.producer_state().last_entry(1).is_none());
 }
+
+#[test]
+fn a_snapshot_above_what_recovery_kept_is_dropped_and_state_rebuilt_below_it() {
+    // Kafka LogLoader: recovery truncates a torn tail, then rebuildProducerState deletes
+    // snapshots above the new log end offset and replays from the latest one below it.
+    let (_tmp, dir) = common::partition_dir();
+    let mut log = common::open_real(&dir, tiny_segments());
+    for i in 0..15 {
+        append(&mut log, 1, 0, i * 4, 4).unwrap();
+    }
+    log.close().unwrap();
+    let active_base = *log.segment_base_offsets().last().unwrap();
+    drop(log);
+    assert!(snapshot_files(&dir).contains(&format!("{:020}.snapshot", 60)));
+    // Tear the last batch of the active segment in half.
+    let segment = dir.join(format!("{active_base:020}.log"));
+    let len = std::fs::metadata(&segment).unwrap().len();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&segment)
+        .unwrap();
+    file.set_len(len - 50).unwrap();
+    drop(file);
+
+    let mut log = common::open_real(&dir, tiny_segments()); // unclean: full recovery
+    assert_eq!(log.log_end_offset(), 56);
+    assert!(
+        !snapshot_files(&dir).contains(&format!("{:020}.snapshot", 60)),
+        "a snapshot describing lost batches must go"
+    );
+    assert_eq!(log.producer_state().last_entry(1).unwrap().last_seq(), 55);
+    // The producer's resend of the lost batch is appended, not taken for a duplicate.
+    let resent = append(&mut log, 1, 0, 56, 4).unwrap();
+    assert!(!resent.duplicate);
+    assert_eq!(resent.first_offset, 56);
+}
