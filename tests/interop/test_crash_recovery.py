@@ -33,8 +33,8 @@ def read_all(bootstrap, topic, timeout=20):
 
 def test_kill9_keeps_every_acknowledged_record(fresh_broker, topic_name):
     b = fresh_broker
-    AdminClient({"bootstrap.servers": b.bootstrap}).create_topics(
-        [NewTopic(topic_name, 1, 1)])[topic_name].result(15)
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    admin.create_topics([NewTopic(topic_name, 1, 1)])[topic_name].result(15)
     acked = produce_acked(b.bootstrap, topic_name, 5000)
     assert len(acked) == 5000
     b.kill()

@@ -86,9 +86,12 @@ fn lookup(
 /// Looks up each partition's offset.
 pub async fn handle(
     ctx: &BrokerContext,
-    _header: &RequestHeader,
+    header: &RequestHeader,
     request: ListOffsetsRequest,
 ) -> ListOffsetsResponse {
+    // `leaderEpoch` exists from v4 (KIP-320, ListOffsetsResponse.json); older versions must
+    // leave it at its default (-1) or the encoder refuses the response.
+    let with_epoch = header.api_version >= 4;
     let topics = request
         .topics
         .into_iter()
@@ -104,7 +107,7 @@ pub async fn handle(
                         Ok((timestamp, offset, leader_epoch)) => response
                             .with_timestamp(timestamp)
                             .with_offset(offset)
-                            .with_leader_epoch(leader_epoch),
+                            .with_leader_epoch(if with_epoch { leader_epoch } else { -1 }),
                         Err(error) => response
                             .with_error_code(error_code(&error).code())
                             .with_timestamp(-1)
