@@ -319,13 +319,16 @@ fn list_offsets(version: i16, fx: &Fixture) -> Vec<Probe> {
     if version >= 10 {
         request = request.with_timeout_ms(10_000);
     }
-    let mut by_time = request.clone();
-    by_time.topics.truncate(1);
-    by_time.topics[0].partitions = vec![partition(0, 0)];
-    let by_time = Probe::reply(
-        "partition 0 by timestamp",
-        RequestKind::ListOffsets(by_time),
-        |r, fx| {
+    // One partition-0 lookup per special or plain timestamp (a request may not name a
+    // partition twice): the answer's (offset, timestamp) must satisfy `expect`.
+    let only_p0 = |timestamp: i64| {
+        let mut single = request.clone();
+        single.topics.truncate(1);
+        single.topics[0].partitions = vec![partition(0, timestamp)];
+        RequestKind::ListOffsets(single)
+    };
+    let lookup = |label: &str, timestamp: i64, expect: fn(i64, i64, &Fixture) -> bool| {
+        Probe::reply(label, only_p0(timestamp), move |r, fx| {
             let response = unpack!(r, ListOffsets);
             let ours = find(&response.topics, "the sweep topic", |t| {
                 t.name.0.as_str() == fx.topic
@@ -333,57 +336,77 @@ fn list_offsets(version: i16, fx: &Fixture) -> Vec<Probe> {
             let p0 = find(&ours.partitions, "partition 0", |p| p.partition_index == 0)?;
             code("partition 0", p0.error_code, ErrorCode::None)?;
             ensure!(
-                p0.offset == 0 && p0.timestamp == SETUP_TIMESTAMP_MS,
-                "first record at or after timestamp 0: offset {} timestamp {}",
+                expect(p0.offset, p0.timestamp, fx),
+                "partition 0 at timestamp {timestamp}: offset {} timestamp {}",
                 p0.offset,
                 p0.timestamp
             );
             Ok(())
-        },
-    );
-    vec![
-        by_time,
-        Probe::reply(
-            "latest p0, earliest p1, missing partition, unknown topic",
-            RequestKind::ListOffsets(request),
-            |response, fx| {
-                let response = unpack!(response, ListOffsets);
-                let ours = find(&response.topics, "the sweep topic", |t| {
-                    t.name.0.as_str() == fx.topic
-                })?;
-                let p0 = find(&ours.partitions, "partition 0", |p| p.partition_index == 0)?;
-                code("partition 0", p0.error_code, ErrorCode::None)?;
-                ensure!(
-                    p0.offset == fx.records_p0,
-                    "latest offset of partition 0 is {}",
-                    p0.offset
-                );
-                let p1 = find(&ours.partitions, "partition 1", |p| p.partition_index == 1)?;
-                code("partition 1", p1.error_code, ErrorCode::None)?;
-                ensure!(
-                    p1.offset == 0,
-                    "earliest offset of partition 1 is {}",
-                    p1.offset
-                );
-                let missing = find(&ours.partitions, "the missing partition", |p| {
-                    p.partition_index == fx.missing_partition
-                })?;
-                code(
-                    "missing partition",
-                    missing.error_code,
-                    ErrorCode::UnknownTopicOrPartition,
-                )?;
-                let unknown = find(&response.topics, "the unknown topic", |t| {
-                    t.name.0.as_str() == fx.unknown_topic
-                })?;
-                code(
-                    "unknown topic",
-                    unknown.partitions[0].error_code,
-                    ErrorCode::UnknownTopicOrPartition,
-                )
+        })
+    };
+    let mut probes = vec![
+        // KIP-79: the first record whose timestamp is at or after the target.
+        lookup("partition 0 by timestamp", 0, |offset, timestamp, _| {
+            offset == 0 && timestamp == SETUP_TIMESTAMP_MS
+        }),
+    ];
+    if version >= 7 {
+        // KIP-734 MAX_TIMESTAMP (-3): a record carrying the largest timestamp (all tie here).
+        probes.push(lookup(
+            "partition 0 max timestamp",
+            -3,
+            |offset, timestamp, fx| {
+                (0..fx.records_p0).contains(&offset) && timestamp == SETUP_TIMESTAMP_MS
             },
-        ),
-    ]
+        ));
+    }
+    if version >= 8 {
+        // KIP-405 EARLIEST_LOCAL_TIMESTAMP (-4): the local log start, 0 without tiering.
+        probes.push(lookup("partition 0 earliest local", -4, |offset, _, _| {
+            offset == 0
+        }));
+    }
+    probes.extend([Probe::reply(
+        "latest p0, earliest p1, missing partition, unknown topic",
+        RequestKind::ListOffsets(request),
+        |response, fx| {
+            let response = unpack!(response, ListOffsets);
+            let ours = find(&response.topics, "the sweep topic", |t| {
+                t.name.0.as_str() == fx.topic
+            })?;
+            let p0 = find(&ours.partitions, "partition 0", |p| p.partition_index == 0)?;
+            code("partition 0", p0.error_code, ErrorCode::None)?;
+            ensure!(
+                p0.offset == fx.records_p0,
+                "latest offset of partition 0 is {}",
+                p0.offset
+            );
+            let p1 = find(&ours.partitions, "partition 1", |p| p.partition_index == 1)?;
+            code("partition 1", p1.error_code, ErrorCode::None)?;
+            ensure!(
+                p1.offset == 0,
+                "earliest offset of partition 1 is {}",
+                p1.offset
+            );
+            let missing = find(&ours.partitions, "the missing partition", |p| {
+                p.partition_index == fx.missing_partition
+            })?;
+            code(
+                "missing partition",
+                missing.error_code,
+                ErrorCode::UnknownTopicOrPartition,
+            )?;
+            let unknown = find(&response.topics, "the unknown topic", |t| {
+                t.name.0.as_str() == fx.unknown_topic
+            })?;
+            code(
+                "unknown topic",
+                unknown.partitions[0].error_code,
+                ErrorCode::UnknownTopicOrPartition,
+            )
+        },
+    )]);
+    probes
 }
 
 /// Checks the brokers, controller and cluster id of a Metadata answer at `version`.
