@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # The project's test command (README line 2). Installs what the tests need when it is missing,
-# then checks crate layering and runs every Rust test (unit, property, crash and integration
-# tests against real fjord processes) with cargo-nextest.
+# then: checks crate layering, runs every Rust test (unit, property, crash and in-process broker
+# tests) with cargo-nextest, and runs the interop suite (tests/interop) that drives a real
+# `fjord server start` process with confluent-kafka, kafka-python and kcat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v cargo-nextest >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
+if ! python3 -c "import confluent_kafka, kafka, pytest, pytest_timeout, snappy, lz4, zstandard" 2>/dev/null; then
+  python3 -m pip install -q --disable-pip-version-check -r tests/interop/requirements.txt
+fi
 
 python3 scripts/check-layers.py
 cargo nextest run --workspace --no-fail-fast "$@"
+
+cargo build -p fjord-cli
+FJORD_BIN="$PWD/target/debug/fjord" python3 -m pytest tests/interop -q --timeout 180 -p no:cacheprovider
