@@ -10,6 +10,7 @@
 //!   records of one batch with absolute offsets and timestamps.
 //! - [`compression`]: gzip / snappy (raw + xerial) / lz4 frame / zstd with a decompressed-size
 //!   cap on every codec.
+//! - [`recompress`]: broker-side conversion of batches to a topic's `compression.type`.
 //! - [`varint`]: zigzag varints and varlongs (Kafka `ByteUtils`).
 //! - [`builder`]: [`BatchBuilder`] for batches the broker writes itself and for tests.
 //! - [`control`]: control records (transaction markers, KRaft control types).
@@ -24,6 +25,7 @@ pub mod compression;
 pub mod control;
 pub mod error;
 pub mod header;
+pub mod recompress;
 pub mod record;
 pub mod varint;
 
@@ -33,4 +35,7 @@ pub use compression::{CompressionError, compress, decompress};
 pub use control::{ControlRecordError, ControlRecordType, EndTransactionMarker};
 pub use error::RecordError;
 pub use header::{Attributes, BatchHeader, CompressionType, TimestampType};
+pub use recompress::{
+    CompressionTarget, RecompressError, recompress_batches, recompression_needed,
+};
 pub use record::{BatchRecord, Header, Record, RecordIter, records, records_shared};
