@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use fjord_config::{Properties, ServerConfig, TopicConfigs};
+use fjord_record::CompressionTarget;
 use fjord_storage::{LogConfig, TimestampType};
 
 /// A topic's stored overrides do not resolve (should not happen: the controller validated them
@@ -23,14 +24,36 @@ pub fn topic_log_config(
     overrides: Option<&BTreeMap<String, String>>,
     server: &ServerConfig,
 ) -> Result<LogConfig, LogConfigError> {
+    Ok(topic_configs(overrides, server)?.0)
+}
+
+/// Like [`topic_log_config`], plus the topic's effective `compression.type` (the topic
+/// override, else the broker's `compression.type`, default `producer`), which the produce path
+/// applies before the log append (Kafka `LogValidator`; the storage layer stores batches as
+/// given).
+pub fn topic_configs(
+    overrides: Option<&BTreeMap<String, String>>,
+    server: &ServerConfig,
+) -> Result<(LogConfig, CompressionTarget), LogConfigError> {
     let mut props = Properties::new();
     for (key, value) in overrides.into_iter().flatten() {
         props.set(key.as_str(), value.as_str());
     }
     let effective = TopicConfigs::effective(&props, server)?;
+    let compression = CompressionTarget::from_config(&effective.compression_type)
+        .unwrap_or_else(|| {
+            // The controller validated the value against the same list; keep batches as sent
+            // rather than refuse every produce.
+            tracing::warn!(value = %effective.compression_type, "unknown compression.type, storing batches as produced");
+            CompressionTarget::Producer
+        });
+    Ok((storage_config(&effective), compression))
+}
+
+fn storage_config(effective: &fjord_config::LogConfig) -> LogConfig {
     let non_negative = |v: i64| u64::try_from(v).unwrap_or(0);
     let retention_applies = effective.cleanup_delete || !effective.cleanup_compact;
-    Ok(LogConfig {
+    LogConfig {
         segment_bytes: non_negative(i64::from(effective.segment_bytes)),
         segment_ms: effective.segment_ms,
         segment_index_bytes: non_negative(i64::from(effective.segment_index_bytes)),
@@ -59,7 +82,7 @@ pub fn topic_log_config(
         },
         file_delete_delay_ms: effective.file_delete_delay_ms,
         preallocate: effective.preallocate,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -113,5 +136,33 @@ mod tests {
             [("cleanup.policy".to_string(), "compact".to_string())].into();
         let config = topic_log_config(Some(&overrides), &server()).expect("resolves");
         assert_eq!((config.retention_ms, config.retention_bytes), (-1, -1));
+    }
+
+    #[test]
+    fn compression_type_comes_from_the_topic_else_the_broker() {
+        // Kafka docs, topic config `compression.type`: default `producer`, broker synonym
+        // `compression.type`.
+        use fjord_record::CompressionType;
+        let (_, default) = topic_configs(None, &server()).expect("resolves");
+        assert_eq!(default, CompressionTarget::Producer);
+        let overrides: BTreeMap<String, String> =
+            [("compression.type".to_string(), "GZIP".to_string())].into();
+        let (_, gzip) = topic_configs(Some(&overrides), &server()).expect("resolves");
+        assert_eq!(gzip, CompressionTarget::Codec(CompressionType::Gzip));
+        let zstd_broker = ServerConfig::from_pairs([
+            ("process.roles", "broker,controller"),
+            ("node.id", "1"),
+            ("controller.quorum.voters", "1@127.0.0.1:9093"),
+            (
+                "listeners",
+                "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+            ),
+            ("controller.listener.names", "CONTROLLER"),
+            ("log.dirs", "/tmp/unused"),
+            ("compression.type", "zstd"),
+        ])
+        .expect("valid");
+        let (_, inherited) = topic_configs(None, &zstd_broker).expect("resolves");
+        assert_eq!(inherited, CompressionTarget::Codec(CompressionType::Zstd));
     }
 }

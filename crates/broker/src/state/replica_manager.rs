@@ -11,12 +11,19 @@
 //! After every metadata change the API handlers call [`ReplicaManager::sync_logs`], which does
 //! step 3 again and hands each topic's log its current `LogConfig` (topic config changes).
 //!
+//! Produce applies the topic's `compression.type` before the log append (Kafka `LogValidator`
+//! `validateMessagesAndAssignOffsetsCompressed`): with a codec, batches in another codec are
+//! re-compressed ([`fjord_record::recompress_batches`]); with `producer` (the default), or
+//! when every batch is already in the target codec, the request's buffer is appended as it is,
+//! without a copy. Each topic's target is resolved in `sync_logs` and cached.
+//!
 //! Single node: this node leads every partition and is the whole ISR, so after each append the
 //! high watermark is the log end offset (Kafka `Partition.maybeIncrementLeaderHW` with one
 //! replica).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
 use fjord_common::TopicPartition;
@@ -26,9 +33,10 @@ use fjord_metadata::store::StoreOptions;
 use fjord_metadata::{
     ConfigResource, Controller, ControllerOptions, MetadataImage, MetadataStore, StoreError,
 };
+use fjord_record::{CompressionTarget, recompress_batches, recompression_needed};
 use fjord_storage::{AppendInfo, LogManager, RealDisk, SharedLog, StorageError};
 
-use super::log_config::{LogConfigError, topic_log_config};
+use super::log_config::{LogConfigError, topic_configs, topic_log_config};
 use super::waiters::AppendWaiters;
 use crate::config::BrokerConfig;
 
@@ -58,6 +66,33 @@ pub enum AppendError {
     /// The log refused the batch or failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+}
+
+/// Decompressed bytes one batch may inflate to while the broker re-compresses it for
+/// `compression.type`. Kafka has no such cap (its validator streams records); ours bounds the
+/// memory a decompression bomb can take: 64× the default `max.message.bytes` (1 MiB), far
+/// above what librdkafka (`message.max.bytes`, 1 MB) or Java (`batch.size`, 16 KiB) put in one
+/// batch at any realistic ratio. A batch beyond it is refused as corrupt.
+pub const RECOMPRESS_DECOMPRESSED_BYTES_MAX: usize = 64 << 20;
+
+/// What the produce path needs from a topic's configuration, cached per topic by
+/// [`ReplicaManager::sync_logs`] so that appends never re-resolve configs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ProduceSettings {
+    /// The effective `compression.type`.
+    compression: CompressionTarget,
+    /// `max.message.bytes`: batches larger than this as sent are left to the log to refuse,
+    /// never decompressed.
+    max_batch_bytes: usize,
+}
+
+impl ProduceSettings {
+    fn new(compression: CompressionTarget, config: &fjord_storage::LogConfig) -> Self {
+        Self {
+            compression,
+            max_batch_bytes: usize::try_from(config.max_message_bytes).unwrap_or(usize::MAX),
+        }
+    }
 }
 
 /// What start-up found (for operators and tests: was the log rescanned?).
@@ -90,6 +125,8 @@ pub struct ReplicaManager {
     logs: Mutex<Option<LogManager>>,
     waiters: AppendWaiters,
     startup: StartupStats,
+    /// Per topic name; replaced as a whole by every `sync_logs`.
+    produce_settings: RwLock<HashMap<String, ProduceSettings>>,
 }
 
 fn lock_log(log: &SharedLog) -> MutexGuard<'_, fjord_storage::Log> {
@@ -143,6 +180,7 @@ impl ReplicaManager {
             logs: Mutex::new(Some(manager)),
             waiters: AppendWaiters::default(),
             startup,
+            produce_settings: RwLock::new(HashMap::new()),
         };
         replicas.remove_stray_logs()?;
         replicas.sync_logs(now_ms)?;
@@ -222,9 +260,11 @@ impl ReplicaManager {
                 manager.delete_log(&tp)?;
             }
         }
+        let mut produce_settings = HashMap::new();
         for (name, topic) in image.topics() {
             let overrides = image.configs(&ConfigResource::topic(name));
-            let config = topic_log_config(overrides, &self.server)?;
+            let (config, compression) = topic_configs(overrides, &self.server)?;
+            produce_settings.insert(name.clone(), ProduceSettings::new(compression, &config));
             for index in topic.partitions.keys() {
                 let tp = TopicPartition::new(name.clone(), *index);
                 match manager.get_log(&tp) {
@@ -248,12 +288,48 @@ impl ReplicaManager {
                 }
             }
         }
+        *self
+            .produce_settings
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = produce_settings;
         Ok(())
+    }
+
+    /// The cached produce settings of `topic`; resolved from the image when `sync_logs` has
+    /// not seen the topic yet, and `producer` (store as sent) if that fails.
+    fn produce_settings(&self, topic: &str) -> ProduceSettings {
+        let cached = self
+            .produce_settings
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(topic)
+            .copied();
+        if let Some(settings) = cached {
+            return settings;
+        }
+        let image = self.image();
+        let overrides = image.configs(&ConfigResource::topic(topic));
+        match topic_configs(overrides, &self.server) {
+            Ok((config, compression)) => ProduceSettings::new(compression, &config),
+            Err(error) => {
+                tracing::warn!(topic, %error, "storing batches as produced");
+                ProduceSettings {
+                    compression: CompressionTarget::Producer,
+                    max_batch_bytes: usize::MAX,
+                }
+            }
+        }
     }
 
     /// Appends client batches to `tp` as leader (offsets assigned, CRC and size checked by the
     /// log), moves the high watermark to the new log end offset, and wakes parked fetches.
     /// The single place producer-side checks (idempotence) hook in before the log append.
+    ///
+    /// Under a `compression.type` codec, batches in another codec are re-compressed first
+    /// (module docs) and the converted copy is appended; `batches` is then left as received.
+    /// A batch that fails to convert (bad CRC, a codec error, records that do not parse, more
+    /// than [`RECOMPRESS_DECOMPRESSED_BYTES_MAX`] decompressed) is refused as
+    /// [`StorageError::Record`], as the log refuses a corrupt batch.
     pub fn append(
         &self,
         tp: &TopicPartition,
@@ -267,6 +343,17 @@ impl ReplicaManager {
             .map(|p| p.leader_epoch)
             .ok_or(AppendError::UnknownTopicOrPartition)?;
         let log = self.log(tp).ok_or(AppendError::UnknownTopicOrPartition)?;
+        let settings = self.produce_settings(&tp.topic);
+        let mut converted;
+        let batches = match settings.compression.codec() {
+            Some(codec) if recompression_needed(batches, codec, settings.max_batch_bytes) => {
+                // Done before taking the log's lock: compression is the slow part.
+                converted = recompress_batches(batches, codec, RECOMPRESS_DECOMPRESSED_BYTES_MAX)
+                    .map_err(|error| StorageError::Record(error.into_record_error()))?;
+                converted.as_mut_slice()
+            }
+            _ => batches,
+        };
         let info = {
             let mut log = lock_log(&log);
             let info = log.append_as_leader(batches, leader_epoch, now_ms)?;
