@@ -3,6 +3,62 @@
 use fjord_common::limits;
 use fjord_record::TimestampType;
 
+/// `cleanup.policy` (Kafka `TopicConfig.CLEANUP_POLICY_CONFIG`): a list of `delete` and/or
+/// `compact`. `delete` applies `retention.ms`/`retention.bytes`; `compact` runs the log cleaner
+/// (Kafka documentation §4.8 "Log Compaction"); both together do both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CleanupPolicy {
+    /// The list contains `delete`.
+    pub delete: bool,
+    /// The list contains `compact`.
+    pub compact: bool,
+}
+
+impl CleanupPolicy {
+    /// Kafka's default, `delete`.
+    pub const DELETE: Self = Self {
+        delete: true,
+        compact: false,
+    };
+    /// `compact`.
+    pub const COMPACT: Self = Self {
+        delete: false,
+        compact: true,
+    };
+    /// `compact,delete`.
+    pub const COMPACT_DELETE: Self = Self {
+        delete: true,
+        compact: true,
+    };
+}
+
+impl Default for CleanupPolicy {
+    fn default() -> Self {
+        Self::DELETE
+    }
+}
+
+/// `min.cleanable.dirty.ratio`, a fraction in `[0, 1]` (Kafka default 0.5). Compared bitwise
+/// so that [`LogConfig`] stays `Eq`.
+#[derive(Debug, Clone, Copy)]
+pub struct DirtyRatio(pub f64);
+
+impl DirtyRatio {
+    /// Kafka's default `min.cleanable.dirty.ratio`.
+    pub const DEFAULT: Self = Self(0.5);
+}
+
+impl PartialEq for DirtyRatio {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for DirtyRatio {}
+
+/// Kafka's default `delete.retention.ms`: one day.
+pub const DELETE_RETENTION_MS_DEFAULT: i64 = 86_400_000;
+
 /// Configuration of one partition log. Field names are Kafka's topic config keys with `.`
 /// replaced by `_`; defaults are Kafka's (see [`fjord_common::limits`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +89,18 @@ pub struct LogConfig {
     pub file_delete_delay_ms: i64,
     /// `preallocate`: preallocate the `.log` file to `segment.bytes` on roll.
     pub preallocate: bool,
+    /// `cleanup.policy`: retention (`delete`) and/or the log cleaner (`compact`).
+    pub cleanup_policy: CleanupPolicy,
+    /// `delete.retention.ms`: how long tombstones survive after the cleaner first rewrote
+    /// their batch (KIP-534 delete horizon).
+    pub delete_retention_ms: i64,
+    /// `min.compaction.lag.ms`: records younger than this are never compacted (KIP-58).
+    pub min_compaction_lag_ms: i64,
+    /// `max.compaction.lag.ms`: a dirty record older than this forces cleaning regardless of
+    /// the dirty ratio (KIP-354); `i64::MAX` = never.
+    pub max_compaction_lag_ms: i64,
+    /// `min.cleanable.dirty.ratio`: clean when dirty bytes / (clean + dirty bytes) reach it.
+    pub min_cleanable_dirty_ratio: DirtyRatio,
 }
 
 impl Default for LogConfig {
@@ -50,6 +118,11 @@ impl Default for LogConfig {
             message_timestamp_type: TimestampType::CreateTime,
             file_delete_delay_ms: limits::FILE_DELETE_DELAY_MS_DEFAULT,
             preallocate: false,
+            cleanup_policy: CleanupPolicy::DELETE,
+            delete_retention_ms: DELETE_RETENTION_MS_DEFAULT,
+            min_compaction_lag_ms: 0,
+            max_compaction_lag_ms: i64::MAX,
+            min_cleanable_dirty_ratio: DirtyRatio::DEFAULT,
         }
     }
 }

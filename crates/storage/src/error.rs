@@ -2,6 +2,7 @@
 //!
 //! What an error means for the caller's state:
 //! - [`StorageError::Record`], [`StorageError::MessageTooLarge`], [`StorageError::NotContiguous`],
+//!   [`StorageError::CompactedRecordWithoutKey`],
 //!   [`StorageError::OffsetOutOfRange`], [`StorageError::InvalidArgument`]: the request was
 //!   rejected before anything was written; the log is unchanged.
 //! - [`StorageError::NoSpace`]: the write was rolled back (the segment is truncated to its size
@@ -132,6 +133,18 @@ pub enum StorageError {
         producer_id: i64,
         /// The offset the batch would have had.
         offset: i64,
+    },
+    /// A record without a key was produced to a log whose `cleanup.policy` includes `compact`
+    /// (Kafka `LogValidator.validateKey`: "Compacted topic cannot accept message without key";
+    /// wire error INVALID_RECORD). Nothing was written.
+    #[error(
+        "compacted topic cannot accept message without key (record {record_index} of the batch at offset {base_offset})"
+    )]
+    CompactedRecordWithoutKey {
+        /// The base offset the batch would have had.
+        base_offset: i64,
+        /// Index of the first key-less record inside the batch.
+        record_index: usize,
     },
     /// Another process holds the `.lock` file of a log directory.
     #[error("log directory {dir} is locked by another process")]

@@ -33,6 +33,8 @@
 //!   state and checks (KIP-98); `producer_state_entry`: one producer's entry and the rules;
 //!   [`producer_state_snapshot`]: the `<offset>.snapshot` file format;
 //!   [`producer_state_id_allocator`]: [`ProducerIdAllocator`] (`producer-id-block`).
+//! - [`cleaner`]: log compaction (`cleanup.policy=compact`), [`cleaner::LogCleanerManager`]
+//!   and `cleaner-offset-checkpoint`.
 //! - [`config`]: [`LogConfig`]; [`error`]: [`StorageError`].
 //!
 //! # Using it
@@ -49,6 +51,7 @@
 //! ```
 
 pub mod checkpoint;
+pub mod cleaner;
 pub mod config;
 pub mod disk;
 pub mod epoch_cache;
@@ -64,7 +67,7 @@ pub mod producer_state_id_allocator;
 pub mod producer_state_snapshot;
 mod segment;
 
-pub use config::LogConfig;
+pub use config::{CleanupPolicy, DirtyRatio, LogConfig};
 pub use disk::{Disk, DiskFile, RealDisk};
 pub use epoch_cache::LeaderEpochCache;
 pub use error::StorageError;

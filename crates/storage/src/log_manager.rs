@@ -19,6 +19,7 @@ use crate::checkpoint::{
     self, LOG_START_OFFSET_CHECKPOINT_FILE, PARTITION_METADATA_FILE,
     RECOVERY_POINT_CHECKPOINT_FILE, REPLICATION_OFFSET_CHECKPOINT_FILE,
 };
+use crate::cleaner::{CleanerCandidate, CleanerConfig, CleanerRunSummary, LogCleanerManager};
 use crate::config::LogConfig;
 use crate::disk::Disk;
 use crate::error::{Result, StorageError};
@@ -50,6 +51,7 @@ pub struct LogManager {
     default_config: LogConfig,
     dirs: Vec<LogDir>,
     logs: HashMap<TopicPartition, (usize, SharedLog)>,
+    cleaner: Mutex<LogCleanerManager>,
 }
 
 fn lock_log(log: &SharedLog) -> MutexGuard<'_, Log> {
@@ -74,6 +76,7 @@ impl LogManager {
             default_config,
             dirs: Vec::new(),
             logs: HashMap::new(),
+            cleaner: Mutex::new(LogCleanerManager::new(CleanerConfig::default())),
         };
         let mut last_error = None;
         for path in dirs {
@@ -108,7 +111,60 @@ impl LogManager {
         {
             return Err(err);
         }
+        manager.load_cleaner_checkpoints();
         Ok(manager)
+    }
+
+    fn load_cleaner_checkpoints(&mut self) {
+        let mut cleaner = self.lock_cleaner();
+        for dir in &self.dirs {
+            if dir.health.is_offline() {
+                continue;
+            }
+            if let Err(err) = cleaner.load_checkpoint(self.disk.as_ref(), &dir.path) {
+                // Kafka treats an unreadable cleaner checkpoint as empty: the next round
+                // cleans the whole log again, which is safe.
+                tracing::warn!(dir = %dir.path.display(), error = %err, "ignoring unreadable cleaner-offset-checkpoint");
+            }
+        }
+    }
+
+    fn lock_cleaner(&self) -> MutexGuard<'_, LogCleanerManager> {
+        // The cleaner's maps are consistent at every `?`; keep using them after a panic.
+        self.cleaner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs the log cleaner over every online log whose `cleanup.policy` includes `compact`
+    /// and that is due (see [`crate::cleaner`]); moves each cleaned log's
+    /// `cleaner-offset-checkpoint` entry. A log whose cleaning fails is logged and marked
+    /// uncleanable; the others go on. The broker calls this periodically (Kafka's cleaner
+    /// threads wake every `log.cleaner.backoff.ms`, 15 s).
+    pub fn run_cleaner(&self, now_ms: i64) -> CleanerRunSummary {
+        let candidates: Vec<CleanerCandidate> = self
+            .logs
+            .iter()
+            .filter(|(_, (index, _))| !self.dirs[*index].health.is_offline())
+            .map(|(tp, (index, log))| CleanerCandidate {
+                topic_partition: tp.clone(),
+                log_dir: self.dirs[*index].path.clone(),
+                log: log.clone(),
+            })
+            .collect();
+        self.lock_cleaner()
+            .run(self.disk.as_ref(), &candidates, now_ms)
+    }
+
+    /// Partitions the cleaner gave up on after a failure (until restart).
+    pub fn uncleanable_partitions(&self) -> Vec<TopicPartition> {
+        self.lock_cleaner().uncleanable_partitions()
+    }
+
+    /// The cleaner checkpoint of `tp`: where its dirty section starts.
+    pub fn cleaner_checkpoint(&self, tp: &TopicPartition) -> Option<i64> {
+        let (index, _) = self.logs.get(tp)?;
+        self.lock_cleaner().checkpoint(&self.dirs[*index].path, tp)
     }
 
     fn open_dir(
@@ -256,6 +312,9 @@ impl LogManager {
         let Some((index, log)) = self.logs.remove(tp) else {
             return Ok(false);
         };
+        let dir_path = self.dirs[index].path.clone();
+        self.lock_cleaner()
+            .remove(self.disk.as_ref(), &dir_path, tp)?;
         let dir = lock_log(&log).dir().to_path_buf();
         let parent = self.dirs[index].path.clone();
         let renamed = parent.join(format!(

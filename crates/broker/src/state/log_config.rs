@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use fjord_config::{Properties, ServerConfig, TopicConfigs};
 use fjord_record::CompressionTarget;
-use fjord_storage::{LogConfig, TimestampType};
+use fjord_storage::{CleanupPolicy, DirtyRatio, LogConfig, TimestampType};
 
 /// A topic's stored overrides do not resolve (should not happen: the controller validated them
 /// with the same rules).
@@ -17,9 +17,10 @@ pub struct LogConfigError(#[from] fjord_config::ConfigError);
 
 /// Resolves `overrides` (explicit topic configs) against `server` into a storage config.
 ///
-/// `cleanup.policy=compact` without `delete`: the log cleaner is not built yet, and Kafka never
-/// deletes a compacted-only log by time or size, so retention is switched off for it rather
-/// than deleting data a compacted topic must keep.
+/// `cleanup.policy=compact` without `delete`: Kafka never deletes a compacted-only log by time
+/// or size (the storage layer skips retention without `delete` too; retention is also
+/// switched off here so the config says so); the log cleaner compacts it using
+/// `delete.retention.ms`, `min/max.compaction.lag.ms` and `min.cleanable.dirty.ratio`.
 pub fn topic_log_config(
     overrides: Option<&BTreeMap<String, String>>,
     server: &ServerConfig,
@@ -82,6 +83,14 @@ fn storage_config(effective: &fjord_config::LogConfig) -> LogConfig {
         },
         file_delete_delay_ms: effective.file_delete_delay_ms,
         preallocate: effective.preallocate,
+        cleanup_policy: CleanupPolicy {
+            delete: effective.cleanup_delete,
+            compact: effective.cleanup_compact,
+        },
+        delete_retention_ms: effective.delete_retention_ms,
+        min_compaction_lag_ms: effective.min_compaction_lag_ms,
+        max_compaction_lag_ms: effective.max_compaction_lag_ms,
+        min_cleanable_dirty_ratio: DirtyRatio(effective.min_cleanable_dirty_ratio),
     }
 }
 
@@ -136,6 +145,10 @@ mod tests {
             [("cleanup.policy".to_string(), "compact".to_string())].into();
         let config = topic_log_config(Some(&overrides), &server()).expect("resolves");
         assert_eq!((config.retention_ms, config.retention_bytes), (-1, -1));
+        assert_eq!(config.cleanup_policy, CleanupPolicy::COMPACT);
+        // Kafka defaults: delete.retention.ms one day, min.cleanable.dirty.ratio 0.5.
+        assert_eq!(config.delete_retention_ms, 86_400_000);
+        assert_eq!(config.min_cleanable_dirty_ratio, DirtyRatio(0.5));
     }
 
     #[test]

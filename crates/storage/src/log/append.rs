@@ -115,6 +115,9 @@ impl Log {
         self.check_online()?;
         self.clock_ms = self.clock_ms.max(now_ms);
         let validated = validate_batches(batches, Some(self.config.max_message_bytes), true)?;
+        if self.config.cleanup_policy.compact {
+            self.validate_keys(batches, &validated.batches)?;
+        }
         let log_append = self.config.message_timestamp_type == TimestampType::LogAppendTime;
         let mut next = self.log_end_offset;
         let mut metas = Vec::with_capacity(validated.batches.len());
@@ -150,6 +153,31 @@ impl Log {
             log_append_time: if log_append { now_ms } else { -1 },
             ..info
         })
+    }
+
+    /// Kafka `LogValidator.validateKey`: every record appended to a compacted log has a key
+    /// (control batches excepted). Decodes (and decompresses) the records, so it only runs
+    /// for compacted logs.
+    fn validate_keys(&self, bytes: &[u8], metas: &[BatchMeta]) -> Result<()> {
+        let cap = usize::try_from(self.config.max_message_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(crate::cleaner::DECOMPRESSION_RATIO_MAX);
+        for meta in metas {
+            let batch = &bytes[meta.position as usize..(meta.position + meta.size) as usize];
+            let header = BatchHeader::new(batch)?;
+            if header.attributes().is_control() {
+                continue;
+            }
+            for (record_index, record) in fjord_record::records(batch, cap)?.enumerate() {
+                if record?.record.key.is_none() {
+                    return Err(StorageError::CompactedRecordWithoutKey {
+                        base_offset: self.log_end_offset,
+                        record_index,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Appends batches replicated from the leader, offsets and epochs kept. The first batch

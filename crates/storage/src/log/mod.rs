@@ -10,9 +10,11 @@
 //! - `append.rs`: leader and follower appends, rolling, flushing.
 //! - `read.rs`: reads as file ranges, offset-by-timestamp lookups.
 //! - `retention.rs`: truncation, retention, DeleteRecords, close.
+//! - `cleaning.rs`: hooks for the log cleaner (segment access, swapping cleaned segments in).
 //! - `producer.rs`: keeping the producer state (idempotent producer) in step with the log.
 
 mod append;
+mod cleaning;
 mod producer;
 mod read;
 mod retention;
@@ -167,6 +169,9 @@ impl Log {
     ) -> Result<Log> {
         disk.create_dir_all(&dir)
             .map_err(|e| StorageError::io(&dir, e))?;
+        // Kafka `LogLoader`: finish interrupted cleaner swaps before anything else looks at
+        // the segment files; swapped-in segments get their indexes rebuilt.
+        let swapped = crate::cleaner::swap::complete_interrupted_swaps(disk.as_ref(), &dir)?;
         let bases = Self::clean_directory(disk.as_ref(), &dir)?;
         let mut segments = BTreeMap::new();
         for base in bases {
@@ -197,7 +202,7 @@ impl Log {
             producer_state,
             producer_batches_replayed: 0,
         };
-        log.load_segments(opts.had_clean_shutdown)?;
+        log.load_segments(opts.had_clean_shutdown, &swapped)?;
         if log.segments.is_empty() {
             let base = log.log_start_offset;
             let segment =
@@ -261,7 +266,7 @@ impl Log {
         Ok(bases)
     }
 
-    fn load_segments(&mut self, clean: bool) -> Result<()> {
+    fn load_segments(&mut self, clean: bool, swapped: &[i64]) -> Result<()> {
         let bases: Vec<i64> = self.segments.keys().copied().collect();
         // Segments overlapping [recovery_point, ∞) are recovered after an unclean stop.
         let recover_from = bases
@@ -281,7 +286,7 @@ impl Log {
             let Some(segment) = self.segments.get_mut(&base) else {
                 continue;
             };
-            let needs_recovery = !clean && base >= recover_from;
+            let needs_recovery = (!clean && base >= recover_from) || swapped.contains(&base);
             let insane = if needs_recovery {
                 None
             } else {

@@ -150,7 +150,10 @@ impl Log {
         self.producer_state.remove_expired_producers(now_ms);
         let bound = self.retention_bound();
         let bases: Vec<i64> = self.segments.keys().copied().collect();
-        let mut size_excess = if self.config.retention_bytes >= 0 {
+        // Kafka `UnifiedLog.deleteOldSegments`: without `delete` in `cleanup.policy` only
+        // segments below the log start offset go; `compact,delete` applies both.
+        let retention_applies = self.config.cleanup_policy.delete;
+        let mut size_excess = if retention_applies && self.config.retention_bytes >= 0 {
             self.size_bytes() as i64 - self.config.retention_bytes
         } else {
             i64::MIN
@@ -166,7 +169,8 @@ impl Log {
             }
             let size = segment.size() as i64;
             let by_start = upper <= self.log_start_offset;
-            let by_time = self.config.retention_ms >= 0
+            let by_time = retention_applies
+                && self.config.retention_ms >= 0
                 && now_ms - segment.largest_timestamp() > self.config.retention_ms;
             let by_size = size_excess != i64::MIN && size_excess - size >= 0;
             if !(by_start || by_time || by_size) {
