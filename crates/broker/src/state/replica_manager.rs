@@ -380,6 +380,15 @@ impl ReplicaManager {
         self.with_manager(|m| m.run_retention(now_ms))
     }
 
+    /// One log cleaner pass over every compacted log (Kafka's cleaner threads, woken every
+    /// `log.cleaner.backoff.ms`); failures are logged per log inside the storage layer.
+    pub fn run_cleaner(
+        &self,
+        now_ms: i64,
+    ) -> Result<fjord_storage::cleaner::CleanerRunSummary, StateError> {
+        self.with_manager(|m| Ok(m.run_cleaner(now_ms)))
+    }
+
     /// `flush.messages` / `flush.ms` on every log (`log.flush.scheduler.interval.ms`).
     pub fn flush_dirty(&self, now_ms: i64) -> Result<usize, StateError> {
         self.with_manager(|m| m.flush_dirty(now_ms))
