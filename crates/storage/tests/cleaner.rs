@@ -380,3 +380,56 @@ fn log_manager_runs_the_cleaner_and_writes_the_checkpoint_in_kafkas_format() {
     assert_eq!(manager.cleaner_checkpoint(&compacted), Some(50));
     let _ = DirtyRatio::DEFAULT;
 }
+
+#[test]
+fn issue_5_scale_100k_records_over_1k_keys_with_100_tombstones() {
+    // Issue 5 acceptance: after cleaning (and after delete.retention.ms) a full read returns
+    // exactly the latest value of every live key and no deleted key.
+    let tmp = tempfile::tempdir().unwrap();
+    let config = LogConfig {
+        segment_bytes: 1 << 20,
+        segment_index_bytes: 1 << 16,
+        delete_retention_ms: 1_000,
+        ..compact_config()
+    };
+    let mut log = open(&tmp.path().join("t-0"), config);
+    let mut model = std::collections::BTreeMap::new();
+    for batch_index in 0..1_000u32 {
+        let owned: Vec<(Vec<u8>, Option<Vec<u8>>)> = (0..100u32)
+            .map(|i| {
+                let n = batch_index * 100 + i;
+                let key = format!("key-{:04}", n % 1_000).into_bytes();
+                let tombstone = batch_index >= 990 && (n % 1_000) < 100;
+                let value = (!tombstone).then(|| format!("value-{n}").into_bytes());
+                (key, value)
+            })
+            .collect();
+        let records: Vec<(&[u8], Option<&[u8]>)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_slice(), v.as_deref()))
+            .collect();
+        let mut batch = keyed_batch(&records, T0);
+        log.append_as_leader(&mut batch, 0, T0).unwrap();
+        for (k, v) in owned {
+            model.insert(k, v);
+        }
+    }
+    log.roll(T0).unwrap();
+    let bytes_before = log.size_bytes();
+    let started = std::time::Instant::now();
+    let stats = clean_now(&mut log, None, T0);
+    let first_round = started.elapsed();
+    assert_eq!(stats.records_read, 100_000);
+    assert_eq!(stats.records_kept, 1_000);
+    clean_now(&mut log, Some(stats.end_offset), T0 + 1_000);
+    let rows = read_all(&log);
+    let live: std::collections::BTreeMap<_, _> =
+        model.into_iter().filter(|(_, v)| v.is_some()).collect();
+    assert_eq!(live.len(), 900);
+    assert_eq!(latest_by_key(&rows), live);
+    println!(
+        "cleaned 100000 records ({bytes_before} bytes) to {} records ({} bytes) in {first_round:?}",
+        rows.len(),
+        log.size_bytes()
+    );
+}
