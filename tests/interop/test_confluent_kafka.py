@@ -7,7 +7,7 @@ order, KIP-82) and timestamps, watermarks and offsets_for_times (ListOffsets v1+
 import time
 
 import pytest
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 
@@ -112,3 +112,19 @@ def test_admin_create_existing_and_delete(broker, topic_name):
     while topic_name in admin.list_topics(timeout=10).topics and time.monotonic() < deadline:
         time.sleep(0.1)
     assert topic_name not in admin.list_topics(timeout=10).topics
+
+
+def test_compacted_topic_refuses_records_without_key(broker, topic_name):
+    """Kafka LogValidator.validateKey: a compacted topic answers INVALID_RECORD (87) to a record
+    without a key; keyed records on the same topic are accepted."""
+    create_topic(broker.bootstrap, topic_name, config={"cleanup.policy": "compact"})
+    p = Producer({"bootstrap.servers": broker.bootstrap, "retries": 0, "enable.idempotence": False})
+    errors = []
+    # Separate flushes: Kafka rejects the whole batch that holds a keyless record.
+    p.produce(topic_name, value=b"no key", on_delivery=lambda err, msg: errors.append(err))
+    p.flush(15)
+    p.produce(topic_name, key=b"k", value=b"keyed", on_delivery=lambda err, msg: errors.append(err))
+    p.flush(15)
+    assert len(errors) == 2
+    assert errors[0] is not None and errors[0].code() == KafkaError.INVALID_RECORD
+    assert errors[1] is None

@@ -76,6 +76,9 @@ fn error_code(error: &ProduceError) -> ErrorCode {
             StorageError::OutOfOrderSequence { .. } => ErrorCode::OutOfOrderSequenceNumber,
             StorageError::InvalidTxnState { .. } => ErrorCode::InvalidTxnState,
             StorageError::InvalidProducerSequence { .. } => ErrorCode::InvalidRecord,
+            // Kafka LogValidator.validateKey: "Compacted topic cannot accept message without
+            // key" is an InvalidRecordException.
+            StorageError::CompactedRecordWithoutKey { .. } => ErrorCode::InvalidRecord,
             // Not reachable through a leader append of a validated request; report it as
             // Kafka reports unexpected exceptions.
             _ => ErrorCode::UnknownServerError,
