@@ -8,7 +8,10 @@
 //!   the modules' declared version ranges.
 //! - [`state`]: [`state::ReplicaManager`], the cluster metadata (`fjord-metadata`'s
 //!   `MetadataStore` and controller) and the partition logs (`fjord-storage`'s `LogManager`).
-//! - `scheduler`: background tasks (retention, flush, recovery-point checkpoints).
+//! - [`group_coordinator`]: the runtime driving `fjord-coordinator`'s group coordinator
+//!   shards over the `__consumer_offsets` logs.
+//! - `scheduler`: background tasks (retention, flush, recovery-point checkpoints, group
+//!   coordinator timers).
 //!
 //! Entry point: [`Broker::start`] opens the state, binds every listener and returns a
 //! [`BrokerHandle`]; [`BrokerHandle::shutdown`] stops accepting, finishes requests in flight,
@@ -16,6 +19,7 @@
 
 pub mod api;
 pub mod config;
+pub mod group_coordinator;
 pub mod net;
 mod scheduler;
 pub mod state;

@@ -36,13 +36,19 @@ fn checkpoint(ctx: &BrokerContext) -> Result<(), StateError> {
     ctx.replicas.checkpoint()
 }
 
+/// Delayed joins, session expiry and offset expiry of the group coordinator shards.
+fn group_timers(ctx: &BrokerContext) -> Result<(), StateError> {
+    ctx.groups.tick_all(ctx);
+    Ok(())
+}
+
 /// Spawns every periodic task whose interval is not "never".
 pub fn spawn_all(
     ctx: &Arc<BrokerContext>,
     shutdown: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let config = &ctx.config;
-    let jobs: [(&'static str, Duration, Job); 3] = [
+    let jobs: [(&'static str, Duration, Job); 4] = [
         (
             "kafka-log-retention",
             config.log_retention_check_interval,
@@ -57,6 +63,11 @@ pub fn spawn_all(
             "kafka-recovery-point-checkpoint",
             config.log_flush_offset_checkpoint_interval,
             checkpoint,
+        ),
+        (
+            "group-coordinator-timers",
+            crate::group_coordinator::TICK_INTERVAL,
+            group_timers,
         ),
     ];
     jobs.into_iter()

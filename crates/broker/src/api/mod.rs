@@ -15,20 +15,30 @@ pub mod api_versions;
 pub mod config_resources;
 pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_groups;
 pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_cluster;
 pub mod describe_configs;
+pub mod describe_groups;
 pub mod describe_log_dirs;
 pub mod fetch;
 pub mod find_coordinator;
+pub mod heartbeat;
 pub mod incremental_alter_configs;
 pub mod init_producer_id;
+pub mod join_group;
+pub mod leave_group;
+pub mod list_groups;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_commit;
+pub mod offset_delete;
+pub mod offset_fetch;
 pub mod offset_for_leader_epoch;
 pub mod produce;
 pub mod response_frame;
+pub mod sync_group;
 
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -41,6 +51,7 @@ use fjord_protocol::{ApiRegistry, VersionCheck};
 use fjord_storage::ProducerIdAllocator;
 
 use crate::config::BrokerConfig;
+use crate::group_coordinator::GroupCoordinatorRuntime;
 use crate::state::{ReplicaManager, StateError};
 pub use response_frame::{FileSlice, ResponseFrame};
 
@@ -71,6 +82,8 @@ pub struct BrokerContext {
     /// Addresses the controller listeners bound (DescribeCluster with the controller
     /// endpoint type, KIP-919).
     pub controller_addrs: Mutex<Vec<SocketAddr>>,
+    /// The classic group coordinator (one shard per `__consumer_offsets` partition).
+    pub groups: GroupCoordinatorRuntime,
 }
 
 impl BrokerContext {
@@ -83,9 +96,11 @@ impl BrokerContext {
             config.node_id,
             0,
         )?;
+        let groups = GroupCoordinatorRuntime::new(replicas.server());
         Ok(Self {
             config,
             replicas,
+            groups,
             registry: registry(),
             controller_registry: controller_registry(),
             bound_addrs: Mutex::default(),
@@ -183,6 +198,16 @@ apis! {
         incremental_alter_configs => IncrementalAlterConfigs,
         describe_cluster => DescribeCluster,
         init_producer_id => InitProducerId,
+        join_group => JoinGroup,
+        sync_group => SyncGroup,
+        heartbeat => Heartbeat,
+        leave_group => LeaveGroup,
+        offset_commit => OffsetCommit,
+        offset_fetch => OffsetFetch,
+        offset_delete => OffsetDelete,
+        delete_groups => DeleteGroups,
+        list_groups => ListGroups,
+        describe_groups => DescribeGroups,
     ],
     beside: [fetch],
 }
