@@ -161,6 +161,9 @@ impl BrokerHandle {
                 .await
                 .map_err(|e| anyhow::anyhow!("listener task failed: {e}"))?;
         }
+        // Requests parked in the group coordinator (JoinGroup, SyncGroup) are answered now,
+        // or their connections would never finish.
+        self.ctx.groups.unload_all();
         // Every listener (and so every drain sender it held) is gone; connections still hold
         // their clones until they end.
         let _ = self.drain_rx.recv().await;

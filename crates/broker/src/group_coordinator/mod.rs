@@ -19,6 +19,7 @@
 
 use std::collections::HashMap;
 use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -68,9 +69,12 @@ pub enum RuntimeError {
         /// What failed.
         reason: String,
     },
-    /// The shard was dropped while the request waited (an append failed).
+    /// The shard was dropped while the request waited (an append failed, or shutdown).
     #[error("the coordinator was reloaded while the request waited")]
     Dropped,
+    /// The broker is shutting down.
+    #[error("the group coordinator is shutting down")]
+    ShuttingDown,
 }
 
 impl RuntimeError {
@@ -80,7 +84,7 @@ impl RuntimeError {
     pub fn code(&self) -> i16 {
         match self {
             Self::CreateTopic(_) | Self::Load { .. } => 15,
-            Self::Append { .. } | Self::Dropped => 16,
+            Self::Append { .. } | Self::Dropped | Self::ShuttingDown => 16,
         }
     }
 }
@@ -99,6 +103,8 @@ pub struct GroupCoordinatorRuntime {
     replication_factor: i16,
     config: GroupCoordinatorConfig,
     slots: Vec<Mutex<Slot>>,
+    /// Set by [`GroupCoordinatorRuntime::unload_all`]: no shard loads any more.
+    closed: AtomicBool,
 }
 
 impl GroupCoordinatorRuntime {
@@ -120,6 +126,7 @@ impl GroupCoordinatorRuntime {
             slots: (0..num_partitions)
                 .map(|_| Mutex::new(Slot::default()))
                 .collect(),
+            closed: AtomicBool::new(false),
         }
     }
 
@@ -218,12 +225,27 @@ impl GroupCoordinatorRuntime {
         }
     }
 
+    /// Shutdown (Kafka `CoordinatorRuntime.close`): drops every shard, so parked JoinGroup
+    /// and SyncGroup requests are answered NOT_COORDINATOR instead of holding their
+    /// connections open, and refuses to load shards afterwards.
+    pub fn unload_all(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        for slot in &self.slots {
+            let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+            slot.shard = None;
+            slot.waiting.clear();
+        }
+    }
+
     fn ensure_loaded(
         &self,
         ctx: &BrokerContext,
         partition: i32,
         slot: &mut Slot,
     ) -> Result<(), RuntimeError> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(RuntimeError::ShuttingDown);
+        }
         if slot.shard.is_some() {
             return Ok(());
         }
