@@ -115,6 +115,9 @@ pub fn check_code(code: i16, message: Option<&str>) -> Result<(), ClientError> {
 /// Kafka's default exception message per error code (`org.apache.kafka.common.protocol.Errors`,
 /// the third constructor argument), used when a broker sends no `error_message`.
 pub fn default_message(code: i16) -> &'static str {
+    if let Some(text) = group_error_message(code) {
+        return text;
+    }
     match ErrorCode::from_code(code) {
         Some(ErrorCode::UnknownTopicOrPartition) => {
             "This server does not host this topic-partition."
@@ -149,4 +152,23 @@ pub fn default_message(code: i16) -> &'static str {
         Some(other) => other.name(),
         None => "Unknown error code",
     }
+}
+
+/// Kafka's default messages for the group-coordinator error codes (`Errors`: 14-16, 22, 24,
+/// 25, 27, 30, 68, 69, 86), which `fjord_protocol::ErrorCode` does not name.
+fn group_error_message(code: i16) -> Option<&'static str> {
+    Some(match code {
+        14 => "The coordinator is loading and hence can't process requests.",
+        15 => "The coordinator is not available.",
+        16 => "This is not the correct coordinator.",
+        22 => "Specified group generation id is not valid.",
+        24 => "The configured groupId is invalid.",
+        25 => "The coordinator is not aware of this member.",
+        27 => "The group is rebalancing, so a rejoin is needed.",
+        30 => "Group authorization failed.",
+        68 => "The group is not empty.",
+        69 => "The group id does not exist.",
+        86 => "The consumer group is actively subscribed to the topic",
+        _ => return None,
+    })
 }

@@ -6,7 +6,8 @@
 //! - [`admin`]: [`AdminClient`], admin operations (topics, partitions, configs, offsets,
 //!   delete records, cluster) with metadata-driven routing and `default.api.timeout.ms`.
 //! - [`config`]: [`ClientConfig`], Kafka's client property names.
-//! - [`types`]: plain data the operations return.
+//! - [`types`]: plain data the operations return; [`groups`]: consumer-group data and the
+//!   ConsumerProtocol assignment parser.
 //! - [`error`]: [`ClientError`], with the Java client's wording for what users see.
 //! - [`uuid`]: Kafka's base64 text form of topic ids.
 //!
@@ -17,6 +18,7 @@ pub mod admin;
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod groups;
 pub mod types;
 pub mod uuid;
 
@@ -24,4 +26,5 @@ pub use admin::AdminClient;
 pub use config::ClientConfig;
 pub use connection::BrokerConnection;
 pub use error::ClientError;
+pub use groups::{CommittedOffset, GroupDescription, GroupListing, GroupMember};
 pub use types::*;

@@ -8,11 +8,15 @@
 //! Routing follows the Java admin client: topic-wide admin requests go to the controller the
 //! Metadata response names (brokers forward to the real controller, KIP-590), partition
 //! requests (ListOffsets, DeleteRecords) go to each partition's leader, and broker configs go to
-//! that broker.
+//! that broker. Group calls go to the group's coordinator (see `groups`).
 
 mod configs;
+mod groups;
 mod offsets;
 mod topics;
+
+pub use groups::OffsetDeleteOutcome;
+pub use offsets::PartitionResults;
 
 use std::collections::HashMap;
 use std::future::Future;
