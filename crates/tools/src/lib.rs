@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`topics`]: `kafka-topics.sh` (TopicCommand).
 //! - [`configs`]: `kafka-configs.sh` (ConfigCommand) for topics and brokers.
+//! - [`consumer_groups`]: `kafka-consumer-groups.sh` (ConsumerGroupCommand).
 //! - [`get_offsets`]: `kafka-get-offsets.sh` (GetOffsetShell).
 //! - [`delete_records`]: `kafka-delete-records.sh` (DeleteRecordsCommand).
 //! - [`console_producer`] / [`console_consumer`]: the console clients over rdkafka, with
@@ -18,6 +19,7 @@
 pub mod configs;
 pub mod console_consumer;
 pub mod console_producer;
+pub mod consumer_groups;
 pub mod delete_records;
 pub mod formatter;
 pub mod get_offsets;
@@ -83,6 +85,7 @@ impl ToolError {
 pub const TOOL_NAMES: &[&str] = &[
     "topics",
     "configs",
+    "consumer-groups",
     "get-offsets",
     "delete-records",
     "console-producer",
@@ -101,6 +104,14 @@ pub async fn run_tool(tool: &str, argv: Vec<OsString>, output: &mut Output) -> u
         },
         "configs" => match parse::<configs::ConfigsArgs>("kafka-configs.sh", argv, output) {
             Ok(args) => configs::run(args, output).await,
+            Err(code) => code,
+        },
+        "consumer-groups" => match parse::<consumer_groups::ConsumerGroupsArgs>(
+            "kafka-consumer-groups.sh",
+            argv,
+            output,
+        ) {
+            Ok(args) => consumer_groups::run(args, output).await,
             Err(code) => code,
         },
         "get-offsets" => {
