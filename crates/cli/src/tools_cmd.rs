@@ -1,4 +1,4 @@
-//! Kafka's client-side tools (`fjord topics`, `fjord console-producer`, `fjord consumer-groups`, `fjord perf producer`,
+//! Kafka's client-side tools (`fjord topics`, `fjord consumer-groups`, `fjord perf producer`,
 //! …): argv is forwarded untouched to `fjord_tools`, which parses it with Kafka's flag names
 //! and returns Kafka's exit code. Intercepted before the main clap tree so a tool's bad flag
 //! exits 1 with the tool's own usage, as Kafka's scripts do.
