@@ -128,3 +128,55 @@ def test_compacted_topic_refuses_records_without_key(broker, topic_name):
     assert len(errors) == 2
     assert errors[0] is not None and errors[0].code() == KafkaError.INVALID_RECORD
     assert errors[1] is None
+
+
+def test_log_append_time_topic_stamps_broker_time(broker, topic_name):
+    """message.timestamp.type=LogAppendTime: consumers see the broker's append time, typed as
+    TIMESTAMP_LOG_APPEND_TIME (KIP-32)."""
+    from confluent_kafka import TIMESTAMP_LOG_APPEND_TIME
+    create_topic(broker.bootstrap, topic_name, config={"message.timestamp.type": "LogAppendTime"})
+    p = Producer({"bootstrap.servers": broker.bootstrap})
+    before = int(time.time() * 1000)
+    p.produce(topic_name, value=b"x", timestamp=1_000)  # a producer time far in the past
+    assert p.flush(10) == 0
+    after = int(time.time() * 1000)
+    (m,) = consume_all(broker.bootstrap, topic_name, 1)
+    ts_type, ts = m.timestamp()
+    assert ts_type == TIMESTAMP_LOG_APPEND_TIME
+    assert before - 1000 <= ts <= after + 1000
+
+
+def test_admin_partitions_configs_and_delete_records(broker, topic_name):
+    from confluent_kafka.admin import (AlterConfigOpType, ConfigEntry, ConfigResource,
+                                       NewPartitions)
+    admin = create_topic(broker.bootstrap, topic_name, partitions=1, config={"retention.ms": "3600000"})
+    # CreatePartitions: 1 -> 3, visible in metadata.
+    admin.create_partitions([NewPartitions(topic_name, 3)])[topic_name].result(timeout=10)
+    assert len(admin.list_topics(topic_name, timeout=10).topics[topic_name].partitions) == 3
+    # DescribeConfigs: the override and its source, a default and its source.
+    res = ConfigResource(ConfigResource.Type.TOPIC, topic_name)
+    configs = admin.describe_configs([res])[res].result(timeout=10)
+    assert configs["retention.ms"].value == "3600000"
+    assert configs["retention.ms"].source == 1  # DYNAMIC_TOPIC_CONFIG
+    assert configs["cleanup.policy"].value == "delete"
+    # IncrementalAlterConfigs (KIP-339): set one key, then read it back.
+    res = ConfigResource(ConfigResource.Type.TOPIC, topic_name, incremental_configs=[
+        ConfigEntry("max.message.bytes", "2000000",
+                    incremental_operation=AlterConfigOpType.SET)])
+    admin.incremental_alter_configs([res])[res].result(timeout=10)
+    res = ConfigResource(ConfigResource.Type.TOPIC, topic_name)
+    configs = admin.describe_configs([res])[res].result(timeout=10)
+    assert configs["max.message.bytes"].value == "2000000"
+    assert configs["retention.ms"].value == "3600000"
+    # DeleteRecords: the low watermark moves, consumers start there.
+    p = Producer({"bootstrap.servers": broker.bootstrap})
+    for i in range(10):
+        p.produce(topic_name, value=str(i).encode(), partition=0)
+    assert p.flush(10) == 0
+    out = admin.delete_records([TopicPartition(topic_name, 0, 4)])
+    assert out[TopicPartition(topic_name, 0, 4)].result(timeout=10).low_watermark == 4
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "dr"})
+    assert c.get_watermark_offsets(TopicPartition(topic_name, 0), timeout=10) == (4, 10)
+    c.close()
+    msgs = consume_all(broker.bootstrap, topic_name, 6)
+    assert [int(m.value()) for m in msgs] == list(range(4, 10))
