@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "fjord",
     version,
-    after_help = "Kafka tools (run `fjord <tool> --help`): topics, configs, get-offsets, delete-records,\nconsole-producer, console-consumer, perf producer, perf consumer."
+    after_help = "Kafka tools (run `fjord <tool> --help`): topics, configs, get-offsets, delete-records,\nconsole-producer, console-consumer, consumer-groups, perf producer, perf consumer."
 )]
 pub struct Cli {
     /// What to do; none runs the embedded quickstart.
