@@ -12,7 +12,10 @@ use fjord_config::{ServerConfig, StorageIdentity};
 ///
 /// # Errors
 /// A listener that does not bind, or another broker start failure.
-pub async fn start(config: &ServerConfig, identity: &StorageIdentity) -> anyhow::Result<BrokerHandle> {
+pub async fn start(
+    config: &ServerConfig,
+    identity: &StorageIdentity,
+) -> anyhow::Result<BrokerHandle> {
     tracing::debug!(cluster_id = %identity.cluster_id, dirs = identity.directories.len(), "storage verified");
     Broker::start(config.clone()).await
 }
