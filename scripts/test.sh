@@ -14,6 +14,9 @@ if ! python3 -c "import confluent_kafka, kafka, pytest, pytest_timeout, snappy, 
 fi
 
 python3 scripts/check-layers.py
+# Workspace lints (no unwrap/expect outside tests, no unsafe outside the mmap module…) only
+# bind when clippy runs.
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo nextest run --workspace --no-fail-fast "$@"
 
 cargo build -p fjord-cli
