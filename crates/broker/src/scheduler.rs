@@ -4,7 +4,10 @@
 //!   (Kafka's default is `Long.MAX_VALUE`: never, so no task runs);
 //! - `kafka-recovery-point-checkpoint`: checkpoints every
 //!   `log.flush.offset.checkpoint.interval.ms`, which bounds how much of the log an unclean
-//!   restart re-validates.
+//!   restart re-validates;
+//! - `kafka-log-cleaner-thread-0`: one log cleaner pass over the `cleanup.policy=compact`
+//!   logs every `log.cleaner.backoff.ms` (15000) while `log.cleaner.enable` (true); Kafka's
+//!   `CleanerThread` sleeps that long when it found nothing to clean.
 //!
 //! Each tick runs on the blocking pool (file I/O) and stops when shutdown is requested.
 
@@ -36,6 +39,46 @@ fn checkpoint(ctx: &BrokerContext) -> Result<(), StateError> {
     ctx.replicas.checkpoint()
 }
 
+fn cleaner(ctx: &BrokerContext) -> Result<(), StateError> {
+    let summary = ctx.replicas.run_cleaner(now_ms())?;
+    for (partition, stats) in &summary.cleaned {
+        tracing::info!(%partition, ?stats, "log cleaner cleaned a log");
+    }
+    for partition in &summary.failed {
+        tracing::error!(%partition, "log cleaner failed; the log is marked uncleanable");
+    }
+    Ok(())
+}
+
+/// Kafka's `log.cleaner.backoff.ms` default.
+const LOG_CLEANER_BACKOFF_DEFAULT: Duration = Duration::from_millis(15_000);
+
+/// How often the cleaner runs: `log.cleaner.backoff.ms`, or "never" when
+/// `log.cleaner.enable=false` (Kafka `CleanerConfig`).
+pub fn cleaner_interval(server: &fjord_config::ServerConfig) -> Duration {
+    let enabled = match server.get("log.cleaner.enable") {
+        Some(fjord_config::ConfigValue::Boolean(enabled)) => *enabled,
+        _ => server
+            .raw()
+            .get("log.cleaner.enable")
+            .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false")),
+    };
+    if !enabled {
+        return BrokerConfig::SCHEDULER_INTERVAL_MAX;
+    }
+    let backoff_ms = match server.get("log.cleaner.backoff.ms") {
+        Some(fjord_config::ConfigValue::Long(v)) => u64::try_from(*v).ok(),
+        Some(fjord_config::ConfigValue::Int(v)) => u64::try_from(*v).ok(),
+        _ => server
+            .raw()
+            .get("log.cleaner.backoff.ms")
+            .and_then(|v| v.trim().parse::<u64>().ok()),
+    };
+    backoff_ms
+        .filter(|ms| *ms > 0)
+        .map_or(LOG_CLEANER_BACKOFF_DEFAULT, Duration::from_millis)
+}
+
 /// Delayed joins, session expiry and offset expiry of the group coordinator shards.
 fn group_timers(ctx: &BrokerContext) -> Result<(), StateError> {
     ctx.groups.tick_all(ctx);
@@ -48,7 +91,7 @@ pub fn spawn_all(
     shutdown: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let config = &ctx.config;
-    let jobs: [(&'static str, Duration, Job); 4] = [
+    let jobs: [(&'static str, Duration, Job); 5] = [
         (
             "kafka-log-retention",
             config.log_retention_check_interval,
@@ -63,6 +106,11 @@ pub fn spawn_all(
             "kafka-recovery-point-checkpoint",
             config.log_flush_offset_checkpoint_interval,
             checkpoint,
+        ),
+        (
+            "kafka-log-cleaner-thread-0",
+            cleaner_interval(ctx.replicas.server()),
+            cleaner,
         ),
         (
             "group-coordinator-timers",

@@ -111,12 +111,7 @@ impl GroupCoordinatorRuntime {
     /// A runtime for `offsets.topic.num.partitions` partitions.
     pub fn new(server: &fjord_config::ServerConfig) -> Self {
         let num_partitions = server.offsets_topic_num_partitions.max(1);
-        let config = GroupCoordinatorConfig {
-            initial_rebalance_delay_ms: i64::from(server.group_initial_rebalance_delay_ms),
-            member_id_seed: u64::try_from(now_ms()).unwrap_or(0)
-                ^ u64::from(std::process::id()).rotate_left(32),
-            ..GroupCoordinatorConfig::default()
-        };
+        let config = coordinator_config(server);
         Self {
             num_partitions,
             // A single-node cluster cannot place more replicas than it has brokers; Kafka
@@ -309,6 +304,45 @@ impl GroupCoordinatorRuntime {
     }
 }
 
+/// The coordinator settings from `server.properties` (Kafka `GroupCoordinatorConfig`,
+/// `OffsetConfig`): keys fjord-config knows are read typed, the others from the raw
+/// properties; anything absent or unparsable keeps Kafka's default.
+pub fn coordinator_config(server: &fjord_config::ServerConfig) -> GroupCoordinatorConfig {
+    let defaults = GroupCoordinatorConfig::default();
+    let long = |key: &str| -> Option<i64> {
+        match server.get(key) {
+            Some(fjord_config::ConfigValue::Int(v)) => Some(i64::from(*v)),
+            Some(fjord_config::ConfigValue::Long(v)) => Some(*v),
+            Some(fjord_config::ConfigValue::Short(v)) => Some(i64::from(*v)),
+            Some(_) => None,
+            None => server.raw().get(key).and_then(|v| v.trim().parse().ok()),
+        }
+    };
+    let int = |key: &str| long(key).and_then(|v| i32::try_from(v).ok());
+    GroupCoordinatorConfig {
+        initial_rebalance_delay_ms: i64::from(server.group_initial_rebalance_delay_ms),
+        session_timeout_ms_min: int("group.min.session.timeout.ms")
+            .unwrap_or(defaults.session_timeout_ms_min),
+        session_timeout_ms_max: int("group.max.session.timeout.ms")
+            .unwrap_or(defaults.session_timeout_ms_max),
+        group_size_max: long("group.max.size")
+            .and_then(|v| usize::try_from(v).ok())
+            .filter(|v| *v >= 1)
+            .unwrap_or(defaults.group_size_max),
+        offsets_retention_ms: long("offsets.retention.minutes")
+            .filter(|v| *v >= 1)
+            .map_or(defaults.offsets_retention_ms, |m| m.saturating_mul(60_000)),
+        offsets_retention_check_interval_ms: long("offsets.retention.check.interval.ms")
+            .filter(|v| *v >= 1)
+            .unwrap_or(defaults.offsets_retention_check_interval_ms),
+        offset_metadata_bytes_max: long("offset.metadata.max.bytes")
+            .and_then(|v| usize::try_from(v).ok())
+            .unwrap_or(defaults.offset_metadata_bytes_max),
+        member_id_seed: u64::try_from(now_ms()).unwrap_or(0)
+            ^ u64::from(std::process::id()).rotate_left(32),
+    }
+}
+
 /// Appends the result's records, then releases its responses to the waiting requests.
 fn complete(
     ctx: &BrokerContext,
@@ -403,5 +437,61 @@ impl PartitionWriter for LogPartitionWriter<'_> {
             .append(&tp, &mut batch, now_ms)
             .map_err(|e| LogWriteError::Append(e.to_string()))?;
         Ok(info.last_offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::coordinator_config;
+
+    /// The smallest valid combined-mode config plus `extra`.
+    fn server(extra: &[(&str, &str)]) -> fjord_config::ServerConfig {
+        let mut pairs = vec![
+            ("process.roles", "broker,controller"),
+            ("node.id", "1"),
+            ("controller.quorum.voters", "1@127.0.0.1:9093"),
+            (
+                "listeners",
+                "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+            ),
+            ("controller.listener.names", "CONTROLLER"),
+            ("log.dirs", "/tmp/unused"),
+        ];
+        pairs.extend_from_slice(extra);
+        fjord_config::ServerConfig::from_pairs(pairs).unwrap()
+    }
+
+    /// Kafka `GroupCoordinatorConfig` / `OffsetConfig` keys reach the shard config.
+    #[test]
+    fn coordinator_config_reads_kafka_group_keys() {
+        let server = server(&[
+            ("group.min.session.timeout.ms", "1000"),
+            ("group.max.session.timeout.ms", "60000"),
+            ("group.initial.rebalance.delay.ms", "0"),
+            ("group.max.size", "3"),
+            ("offsets.retention.minutes", "2"),
+            ("offsets.retention.check.interval.ms", "5000"),
+        ]);
+        let config = coordinator_config(&server);
+        assert_eq!(config.session_timeout_ms_min, 1000);
+        assert_eq!(config.session_timeout_ms_max, 60_000);
+        assert_eq!(config.initial_rebalance_delay_ms, 0);
+        assert_eq!(config.group_size_max, 3);
+        assert_eq!(config.offsets_retention_ms, 120_000);
+        assert_eq!(config.offsets_retention_check_interval_ms, 5000);
+    }
+
+    /// Unset keys keep Kafka's defaults (6000, 1800000, 3000, Integer.MAX_VALUE, 7 days).
+    #[test]
+    fn coordinator_config_defaults_are_kafkas() {
+        let server = server(&[]);
+        let config = coordinator_config(&server);
+        assert_eq!(config.session_timeout_ms_min, 6000);
+        assert_eq!(config.session_timeout_ms_max, 1_800_000);
+        assert_eq!(config.initial_rebalance_delay_ms, 3000);
+        assert_eq!(config.group_size_max, i32::MAX as usize);
+        assert_eq!(config.offsets_retention_ms, 10_080 * 60_000);
     }
 }
