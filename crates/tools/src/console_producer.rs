@@ -6,15 +6,24 @@
 //! (16384), `--compression-codec` → `compression.type`, `--request-timeout-ms` (1500), then
 //! `--producer.config` and `--producer-property` override them. `--sync` waits for each
 //! record's acknowledgement before reading the next line.
+//!
+//! `--progress` (a fjord addition, see [`progress`]) draws a progress bar on stderr while
+//! stdin is a file or a pipe.
+
+pub mod progress;
 
 use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 
+use self::progress::Progress;
 use crate::line_reader::{LineReaderConfig, parse_line};
 use crate::output::Output;
 use crate::{props, rdkafka_props};
@@ -91,6 +100,12 @@ pub struct ConsoleProducerArgs {
     /// Backoff before retrying (ms).
     #[arg(long = "retry-backoff-ms", value_name = "retry backoff ms")]
     pub retry_backoff_ms: Option<u64>,
+    /// fjord addition (Kafka has none): while stdin is a file or a pipe, draw a progress bar on
+    /// stderr (records sent and acknowledged, bytes, rate, and a percentage when stdin is a
+    /// regular file). Shown by default when stderr is a terminal; this flag also turns it on
+    /// when stderr is not one (one line per second, then the final state).
+    #[arg(long)]
+    pub progress: bool,
 }
 
 /// Builds the producer's properties in ConsoleProducer's precedence order.
@@ -126,19 +141,26 @@ pub fn producer_properties(args: &ConsoleProducerArgs) -> anyhow::Result<BTreeMa
     Ok(map)
 }
 
-/// Runs the console producer on the process's stdin.
+/// Runs the console producer on the process's stdin, with a progress bar when
+/// [`progress::wanted`].
 pub async fn run(args: ConsoleProducerArgs, output: &mut Output) -> u8 {
     let stdin = std::io::BufReader::new(std::io::stdin());
-    run_with_input(args, stdin, output).await
+    let progress =
+        progress::wanted(args.progress).then(|| Progress::on_stderr(progress::stdin_file_size()));
+    exit_code(produce(&args, stdin, progress, output).await, output)
 }
 
-/// Runs the console producer over `input` (tests feed a buffer).
+/// Runs the console producer over `input` (tests feed a buffer); no progress bar.
 pub async fn run_with_input(
     args: ConsoleProducerArgs,
     input: impl BufRead + Send + 'static,
     output: &mut Output,
 ) -> u8 {
-    match produce(&args, input, output).await {
+    exit_code(produce(&args, input, None, output).await, output)
+}
+
+fn exit_code(result: anyhow::Result<u64>, output: &mut Output) -> u8 {
+    match result {
         Ok(0) => 0,
         Ok(_) => 1,
         Err(error) => {
@@ -152,6 +174,7 @@ pub async fn run_with_input(
 async fn produce(
     args: &ConsoleProducerArgs,
     input: impl BufRead + Send + 'static,
+    mut progress: Option<Progress>,
     output: &mut Output,
 ) -> anyhow::Result<u64> {
     let (Some(topic), Some(_)) = (&args.topic, &args.bootstrap_server) else {
@@ -167,19 +190,13 @@ async fn produce(
     let producer: FutureProducer =
         rdkafka_props::client_config(&producer_properties(args)?).create()?;
     // Lines are read on a plain thread so a blocking stdin never stalls the runtime.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<String>>(1024);
-    std::thread::spawn(move || {
-        for line in input.lines() {
-            if tx.blocking_send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<(String, u64)>>(1024);
+    std::thread::spawn(move || read_lines(input, &tx));
     let mut pending: VecDeque<DeliveryFuture> = VecDeque::new();
     let mut failures = 0u64;
     let mut line_number = 0u64;
     while let Some(line) = rx.recv().await {
-        let line = line?;
+        let (line, line_bytes) = line?;
         line_number += 1;
         let record = parse_line(&reader_config, &line, line_number)?;
         let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
@@ -213,9 +230,24 @@ async fn produce(
             }
         };
         pending.push_back(delivery);
+        if let Some(progress) = progress.as_mut() {
+            progress.record_sent(line_bytes);
+            // Count deliveries that already completed, without waiting for any.
+            while let Some(front) = pending.front_mut() {
+                let Some(result) = poll_now(front).await else {
+                    break;
+                };
+                pending.pop_front();
+                failures += report_result(topic, result, output);
+                progress.record_acknowledged();
+            }
+        }
         if args.sync || pending.len() >= IN_FLIGHT_RECORDS_MAX {
             while let Some(delivery) = pending.pop_front() {
                 failures += report_delivery(topic, delivery, output).await;
+                if let Some(progress) = progress.as_mut() {
+                    progress.record_acknowledged();
+                }
                 if !args.sync && pending.len() < IN_FLIGHT_RECORDS_MAX / 2 {
                     break;
                 }
@@ -224,14 +256,65 @@ async fn produce(
     }
     while let Some(delivery) = pending.pop_front() {
         failures += report_delivery(topic, delivery, output).await;
+        if let Some(progress) = progress.as_mut() {
+            progress.record_acknowledged();
+        }
     }
     producer.flush(Duration::from_secs(30))?;
+    if let Some(progress) = progress {
+        progress.finish();
+    }
     Ok(failures)
 }
 
+/// Sends each line of `input` without its line ending (as `BufRead::lines`), with the number
+/// of input bytes it took, until the input ends or the receiver is gone.
+fn read_lines(
+    mut input: impl BufRead,
+    tx: &tokio::sync::mpsc::Sender<std::io::Result<(String, u64)>>,
+) {
+    loop {
+        let mut line = String::new();
+        let item = match input.read_line(&mut line) {
+            Ok(0) => return,
+            Ok(read) => {
+                if line.ends_with('\n') {
+                    line.pop();
+                    if line.ends_with('\r') {
+                        line.pop();
+                    }
+                }
+                Ok((line, read as u64))
+            }
+            Err(error) => Err(error),
+        };
+        let failed = item.is_err();
+        if tx.blocking_send(item).is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// The delivery's result if it has already completed, without waiting.
+async fn poll_now(delivery: &mut DeliveryFuture) -> Option<DeliveryResult> {
+    let polled = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *delivery).poll(cx))).await;
+    match polled {
+        Poll::Ready(result) => Some(result),
+        Poll::Pending => None,
+    }
+}
+
+/// What a [`DeliveryFuture`] resolves to.
+type DeliveryResult = <DeliveryFuture as Future>::Output;
+
 /// Awaits one delivery; a failure is logged like Kafka's `ErrorLoggingCallback`.
 async fn report_delivery(topic: &str, delivery: DeliveryFuture, output: &mut Output) -> u64 {
-    match delivery.await {
+    report_result(topic, delivery.await, output)
+}
+
+/// Logs a failed delivery; returns 1 if it failed.
+fn report_result(topic: &str, result: DeliveryResult, output: &mut Output) -> u64 {
+    match result {
         Ok(Ok(_)) => 0,
         Ok(Err((error, _))) => {
             let _ = writeln!(

@@ -328,14 +328,14 @@ async fn get_topics(admin: &mut AdminClient, args: &TopicsArgs) -> Result<Vec<St
     select_topics(&all, args.topic.as_deref(), args.exclude_internal).map_err(ToolError::Illegal)
 }
 
-/// `ensureTopicExists`.
+/// `ensureTopicExists`. Its IllegalArgumentException is thrown inside TopicCommand's `try`,
+/// whose `catch (Throwable)` → `printException` prints it on stdout behind
+/// "Error while executing topic command : " (Kafka `TopicCommand.execute`).
 fn ensure_topic_exists(found: &[String], args: &TopicsArgs) -> Result<(), ToolError> {
     match &args.topic {
-        Some(topic) if !topic.is_empty() && !args.if_exists && found.is_empty() => {
-            Err(ToolError::Illegal(anyhow::anyhow!(
-                "Topic '{topic}' does not exist as expected"
-            )))
-        }
+        Some(topic) if !topic.is_empty() && !args.if_exists && found.is_empty() => Err(
+            ToolError::Command(format!("Topic '{topic}' does not exist as expected")),
+        ),
         _ => Ok(()),
     }
 }

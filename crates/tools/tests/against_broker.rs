@@ -190,14 +190,17 @@ async fn topics_create_list_describe_alter_delete() {
     assert_eq!(code, 0);
     let (_, out, _) = tool("topics", &["--bootstrap-server", b, "--list"]).await;
     assert_eq!(out, "orders\n");
-    let (code, _, err) = tool(
+    let (code, out, _) = tool(
         "topics",
         &["--bootstrap-server", b, "--delete", "--topic", "payments"],
     )
     .await;
     assert_eq!(
-        (code, err.as_str()),
-        (1, "Topic 'payments' does not exist as expected\n")
+        (code, out.as_str()),
+        (
+            1,
+            "Error while executing topic command : Topic 'payments' does not exist as expected\n"
+        )
     );
     let (code, _, _) = tool(
         "topics",
