@@ -27,6 +27,10 @@ pub struct RequestHeader {
     pub correlation_id: i32,
     /// The client's self-chosen id, if any.
     pub client_id: Option<String>,
+    /// The client's IP address, as the network layer saw it (Kafka's
+    /// `RequestContext.clientAddress`). Not part of the wire header: `None` when parsed, set by
+    /// the broker's connection before dispatch.
+    pub client_address: Option<std::net::IpAddr>,
 }
 
 /// Why a request header could not be parsed. The connection should be closed: Kafka closes
@@ -97,6 +101,7 @@ pub fn parse_request_header(frame: &mut Bytes) -> Result<RequestHeader, HeaderEr
         api_version,
         correlation_id,
         client_id: wire.client_id.map(|id| id.as_str().to_owned()),
+        client_address: None,
     })
 }
 

@@ -179,15 +179,9 @@ async fn describe_reset_and_delete_a_real_consumer_group() {
             "{out}"
         );
         assert!(row[6].starts_with("cg-test-"), "consumer id {}", row[6]);
-        // HOST is the coordinator's record of the member's address; Kafka shows
-        // "/127.0.0.1". fjord's JoinGroup handler does not yet pass the peer address
-        // (crates/broker/src/api/join_group.rs, "client_host: String::new()"), so an empty
-        // host is accepted until it does; anything else is wrong.
-        assert!(
-            matches!(row[7].as_str(), "/127.0.0.1" | ""),
-            "host {}",
-            row[7]
-        );
+        // HOST is the coordinator's record of the member's address, Kafka's
+        // `InetAddress.toString()` of the client: "/127.0.0.1".
+        assert_eq!(row[7], "/127.0.0.1", "host");
         assert_eq!(row[8], "cg-test");
     }
     assert_eq!((rows[0][2].as_str(), rows[1][2].as_str()), ("0", "1"));

@@ -45,8 +45,11 @@ pub async fn handle(
             .map(|p| (p.name.to_string(), p.metadata))
             .collect(),
         client_id: header.client_id.clone().unwrap_or_default(),
-        // The connection's peer address is not passed to handlers yet.
-        client_host: String::new(),
+        // Kafka's member clientHost is `InetAddress.toString()`: "/127.0.0.1".
+        client_host: header
+            .client_address
+            .map(|address| format!("/{address}"))
+            .unwrap_or_default(),
     };
     let outcome = ctx
         .groups

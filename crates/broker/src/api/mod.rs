@@ -227,11 +227,19 @@ pub fn controller_registry() -> ApiRegistry {
 }
 
 /// Handles one request frame (without its size prefix) that arrived on `plane`.
-pub async fn handle_frame(ctx: &BrokerContext, plane: Plane, frame: Bytes) -> Outcome {
+pub async fn handle_frame(
+    ctx: &BrokerContext,
+    plane: Plane,
+    peer: std::net::SocketAddr,
+    frame: Bytes,
+) -> Outcome {
     let registry = ctx.registry_for(plane);
     let mut body = frame;
     let header = match parse_request_header(&mut body) {
-        Ok(header) => header,
+        Ok(header) => RequestHeader {
+            client_address: Some(peer.ip()),
+            ..header
+        },
         Err(error) => return Outcome::Close(error.to_string()),
     };
     // KIP-511: ApiVersions at any version gets an answer, v0-encoded when unsupported.

@@ -56,7 +56,7 @@ pub async fn serve_connection(
                     if pending_tx.send(reply_rx).await.is_err() {
                         break 'read; // writer gone: connection is closing
                     }
-                    let _ = reply_tx.send(handle_frame(&ctx, plane, frame).await);
+                    let _ = reply_tx.send(handle_frame(&ctx, plane, peer, frame).await);
                 }
                 Ok(None) => break,
                 Err(error) => {
