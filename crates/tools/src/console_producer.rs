@@ -31,6 +31,9 @@ use crate::{props, rdkafka_props};
 /// Deliveries awaited at once before reading more lines: bounds memory on large inputs.
 const IN_FLIGHT_RECORDS_MAX: usize = 10_000;
 
+/// How long the end-of-input flush may take in total.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// `kafka-console-producer.sh` flags (ConsoleProducerOptions).
 #[derive(Debug, Clone, Default, clap::Parser)]
 #[command(
@@ -254,13 +257,15 @@ async fn produce(
             }
         }
     }
+    // End of input: flush before awaiting the deliveries, so the last batch goes out now
+    // rather than after linger.ms (Kafka's ConsoleProducer closes its producer, which flushes).
+    producer.flush(FLUSH_TIMEOUT)?;
     while let Some(delivery) = pending.pop_front() {
         failures += report_delivery(topic, delivery, output).await;
         if let Some(progress) = progress.as_mut() {
             progress.record_acknowledged();
         }
     }
-    producer.flush(Duration::from_secs(30))?;
     if let Some(progress) = progress {
         progress.finish();
     }
