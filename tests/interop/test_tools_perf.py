@@ -1,0 +1,86 @@
+"""kafka-producer-perf-test.sh and kafka-consumer-perf-test.sh as processes against a real fjord
+broker. Line shapes from Kafka's ProducerPerformance.Stats: printWindow every 5 s ("%d records
+sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.") and printTotal
+("%d records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, %d ms
+50th, %d ms 95th, %d ms 99th, %d ms 99.9th."); ConsumerPerformance's header "start.time,
+end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms,
+fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec" and one row with dates as "yyyy-MM-dd HH:mm:ss:SSS".
+"""
+import os
+import re
+import subprocess
+
+from conftest import FJORD_BIN, ROOT
+
+BIN = ROOT / "bin"
+
+TOTAL = re.compile(r"(?P<n>\d+) records sent, (?P<rate>\d+\.\d{6}) records/sec \((?P<mb>\d+\.\d{2}) "
+                   r"MB/sec\), (?P<avg>\d+\.\d{2}) ms avg latency, (?P<max>\d+\.\d{2}) ms max "
+                   r"latency, (?P<p50>\d+) ms 50th, (?P<p95>\d+) ms 95th, (?P<p99>\d+) ms 99th, "
+                   r"(?P<p999>\d+) ms 99\.9th\.")
+WINDOW = re.compile(r"\d+ records sent, \d+\.\d records/sec \(\d+\.\d{2} MB/sec\), \d+\.\d ms avg "
+                    r"latency, \d+\.\d ms max latency\.")
+HEADER = ("start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, "
+          "rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec")
+
+
+def run(script, *args, timeout=60):
+    env = dict(os.environ, FJORD_BIN=FJORD_BIN)
+    return subprocess.run([str(BIN / script), *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def producer_perf(broker, topic, *args):
+    return run("kafka-producer-perf-test.sh", "--topic", topic, *args, "--producer-props",
+               f"bootstrap.servers={broker.bootstrap}", "acks=all")
+
+
+def test_producer_summary_and_percentiles_then_consumer_reads_them_all(broker, topic_name):
+    r = run("kafka-topics.sh", "--bootstrap-server", broker.bootstrap, "--create", "--topic",
+            topic_name)
+    assert r.returncode == 0
+    r = producer_perf(broker, topic_name, "--num-records", "20000", "--record-size", "100",
+                      "--throughput", "-1")
+    assert r.returncode == 0, r.stderr
+    m = TOTAL.fullmatch(r.stdout.splitlines()[-1])
+    assert m, r.stdout
+    assert m["n"] == "20000"
+    assert int(m["p50"]) <= int(m["p95"]) <= int(m["p99"]) <= int(m["p999"]) <= float(m["max"])
+    assert float(m["rate"]) > 0
+    print("producer-perf:", r.stdout.splitlines()[-1])
+    r = run("kafka-get-offsets.sh", "--bootstrap-server", broker.bootstrap, "--topic", topic_name)
+    assert r.stdout == f"{topic_name}:0:20000\n"
+
+    r = run("kafka-consumer-perf-test.sh", "--bootstrap-server", broker.bootstrap, "--topic",
+            topic_name, "--messages", "20000", "--timeout", "20000")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == HEADER
+    assert len(lines) == 2, r.stdout
+    cols = lines[1].split(", ")
+    assert len(cols) == 10, lines[1]
+    date = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}"
+    assert re.fullmatch(date, cols[0]) and re.fullmatch(date, cols[1]), cols
+    # 20,000 records of 100 bytes: 1.9073 MB consumed, all 20,000 messages.
+    assert (cols[2], cols[4]) == ("1.9073", "20000"), cols
+    print("consumer-perf:", lines[1])
+
+
+def test_producer_prints_a_window_line_every_five_seconds_when_throttled(broker, topic_name):
+    # 5,600 records at 1,000/s: one printWindow line at ~5 s, then the total.
+    r = producer_perf(broker, topic_name, "--num-records", "5600", "--record-size", "10",
+                      "--throughput", "1000")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2, r.stdout
+    assert WINDOW.fullmatch(lines[0]), lines[0]
+    m = TOTAL.fullmatch(lines[1])
+    assert m and m["n"] == "5600", lines[1]
+    # --throughput caps the rate (ThroughputThrottler).
+    assert float(m["rate"]) <= 1100
+
+
+def test_producer_perf_argument_errors(broker, topic_name):
+    r = producer_perf(broker, topic_name, "--num-records", "10", "--throughput", "-1")
+    assert r.returncode == 1
+    assert "Either --record-size or --payload-file must be specified but not both." in r.stderr
