@@ -12,6 +12,15 @@ fi
 if ! python3 -c "import confluent_kafka, kafka, pytest, pytest_timeout, snappy, lz4, zstandard" 2>/dev/null; then
   python3 -m pip install -q --disable-pip-version-check -r tests/interop/requirements.txt
 fi
+# kcat from Debian links librdkafka 2.0.2: the old-client interop tests need it.
+if ! command -v kcat >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat
+fi
+# kafkajs for tests/interop/test_kafkajs.py (Node.js and npm come with the machine).
+if command -v npm >/dev/null 2>&1 && [ ! -d tests/interop/kafkajs/node_modules/kafkajs ]; then
+  (cd tests/interop/kafkajs && npm ci --no-audit --no-fund --silent)
+fi
 
 python3 scripts/check-layers.py
 # Workspace lints (no unwrap/expect outside tests, no unsafe outside the mmap module…) only
