@@ -45,3 +45,46 @@ def test_old_protocol_versions(broker, topic_name, api_version):
     got = [m.value for m in cons]
     cons.close()
     assert got == [f"old-{i}".encode() for i in range(20)]
+
+
+def test_consumer_group_shares_partitions_and_commits(broker, topic_name):
+    """Two kafka-python consumers in one group split a 4-partition topic (classic protocol,
+    range assignor chosen by the members), consume every record once between them, and commit."""
+    import threading
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([NewTopic(topic_name, num_partitions=4, replication_factor=1)])
+    prod = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    for i in range(40):
+        prod.send(topic_name, value=f"{i}".encode(), partition=i % 4)
+    prod.flush(20)
+    prod.close()
+    group = f"g-{topic_name}"
+    consumers = [KafkaConsumer(topic_name, bootstrap_servers=broker.bootstrap, group_id=group,
+                               auto_offset_reset="earliest", enable_auto_commit=False,
+                               consumer_timeout_ms=15000) for _ in range(2)]
+    seen = [[] for _ in consumers]
+
+    def run(index):
+        c = consumers[index]
+        for m in c:
+            seen[index].append((m.partition, int(m.value)))
+            if sum(len(s) for s in seen) >= 40:
+                break
+        c.commit()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assignments = [sorted(tp.partition for tp in c.assignment()) for c in consumers]
+    for c in consumers:
+        c.close()
+    values = sorted(v for s in seen for _, v in s)
+    assert values == list(range(40)), seen
+    # every partition owned by exactly one member
+    assert sorted(assignments[0] + assignments[1]) == [0, 1, 2, 3], assignments
+    assert all(len(a) == 2 for a in assignments), assignments
+    offsets = admin.list_group_offsets(group)[group]  # OffsetFetch v8+, KIP-709
+    admin.close()
+    assert {tp.partition: om.offset for tp, om in offsets.items()} == {0: 10, 1: 10, 2: 10, 3: 10}
