@@ -57,7 +57,12 @@ pub struct OffsetDeleteOutcome {
 /// True for coordinator errors that a fresh FindCoordinator can cure (`Errors`
 /// COORDINATOR_LOAD_IN_PROGRESS 14, COORDINATOR_NOT_AVAILABLE 15, NOT_COORDINATOR 16).
 fn coordinator_retriable(error: &ClientError) -> bool {
-    matches!(error.code(), Some(14..=16))
+    error.code().is_some_and(coordinator_retriable_code)
+}
+
+/// [`coordinator_retriable`] for a raw error code from a response body.
+fn coordinator_retriable_code(code: i16) -> bool {
+    matches!(code, 14..=16)
 }
 
 impl AdminClient {
@@ -493,7 +498,7 @@ impl AdminClient {
                     })
                     .collect();
                 let response = self.send_to(Some(coordinator.node_id), &request).await?;
-                if matches!(response.error_code, 14..=16) {
+                if coordinator_retriable_code(response.error_code) {
                     tokio::time::sleep(self.config.retry_backoff).await;
                     continue;
                 }
