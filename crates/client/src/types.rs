@@ -120,53 +120,7 @@ pub struct ConfigResource {
     pub name: String,
 }
 
-/// Where a config value comes from (`ConfigEntry.ConfigSource`, wire ids from
-/// `DescribeConfigsResponse.json`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfigSource {
-    /// 0.
-    Unknown,
-    /// 1: a topic override.
-    DynamicTopicConfig,
-    /// 2: a per-broker dynamic override.
-    DynamicBrokerConfig,
-    /// 3: a cluster-wide dynamic broker default.
-    DynamicDefaultBrokerConfig,
-    /// 4: from the broker's properties file.
-    StaticBrokerConfig,
-    /// 5: the built-in default.
-    DefaultConfig,
-    /// 6: a dynamic logger level.
-    DynamicBrokerLoggerConfig,
-}
-
-impl ConfigSource {
-    /// From the wire id (unknown ids map to `Unknown`).
-    pub fn from_id(id: i8) -> Self {
-        match id {
-            1 => Self::DynamicTopicConfig,
-            2 => Self::DynamicBrokerConfig,
-            3 => Self::DynamicDefaultBrokerConfig,
-            4 => Self::StaticBrokerConfig,
-            5 => Self::DefaultConfig,
-            6 => Self::DynamicBrokerLoggerConfig,
-            _ => Self::Unknown,
-        }
-    }
-
-    /// Kafka's enum constant name, as printed by `kafka-configs.sh --describe`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Unknown => "UNKNOWN",
-            Self::DynamicTopicConfig => "DYNAMIC_TOPIC_CONFIG",
-            Self::DynamicBrokerConfig => "DYNAMIC_BROKER_CONFIG",
-            Self::DynamicDefaultBrokerConfig => "DYNAMIC_DEFAULT_BROKER_CONFIG",
-            Self::StaticBrokerConfig => "STATIC_BROKER_CONFIG",
-            Self::DefaultConfig => "DEFAULT_CONFIG",
-            Self::DynamicBrokerLoggerConfig => "DYNAMIC_BROKER_LOGGER_CONFIG",
-        }
-    }
-}
+pub use fjord_common::ConfigSource;
 
 /// One config value (`org.apache.kafka.clients.admin.ConfigEntry`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,53 +4,7 @@
 use crate::broker_keys::{BROKER_KEYS, is_sensitive};
 use crate::server::ServerConfig;
 
-/// Where a reported value comes from (`DescribeConfigsResponse` `ConfigSource`, KIP-226; ids
-/// are the wire values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ConfigSource {
-    /// 0: unknown.
-    Unknown,
-    /// 1: a topic override (`DYNAMIC_TOPIC_CONFIG`).
-    DynamicTopicConfig,
-    /// 2: a per-broker dynamic value.
-    DynamicBrokerConfig,
-    /// 3: a cluster-wide dynamic default.
-    DynamicDefaultBrokerConfig,
-    /// 4: set in the server's configuration at start-up.
-    StaticBrokerConfig,
-    /// 5: Kafka's default.
-    DefaultConfig,
-    /// 6: a dynamic logger level.
-    DynamicBrokerLoggerConfig,
-}
-
-impl ConfigSource {
-    /// The wire value.
-    pub fn id(self) -> i8 {
-        match self {
-            Self::Unknown => 0,
-            Self::DynamicTopicConfig => 1,
-            Self::DynamicBrokerConfig => 2,
-            Self::DynamicDefaultBrokerConfig => 3,
-            Self::StaticBrokerConfig => 4,
-            Self::DefaultConfig => 5,
-            Self::DynamicBrokerLoggerConfig => 6,
-        }
-    }
-
-    /// Kafka's enum name, as `kafka-configs.sh --describe --all` prints it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Unknown => "UNKNOWN",
-            Self::DynamicTopicConfig => "DYNAMIC_TOPIC_CONFIG",
-            Self::DynamicBrokerConfig => "DYNAMIC_BROKER_CONFIG",
-            Self::DynamicDefaultBrokerConfig => "DYNAMIC_DEFAULT_BROKER_CONFIG",
-            Self::StaticBrokerConfig => "STATIC_BROKER_CONFIG",
-            Self::DefaultConfig => "DEFAULT_CONFIG",
-            Self::DynamicBrokerLoggerConfig => "DYNAMIC_BROKER_LOGGER_CONFIG",
-        }
-    }
-}
+pub use fjord_common::ConfigSource;
 
 /// One row of a DescribeConfigs answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
