@@ -417,3 +417,109 @@ fn failed_append_is_recovered_by_reloading() {
         Some(1)
     );
 }
+
+/// KIP-211 / Kafka `ClassicGroup.offsetExpirationCondition`: a Stable consumer group keeps the
+/// offsets of the topics its members subscribe to however old, while offsets of a topic no
+/// member subscribes to any more expire `offsets.retention.minutes` after their commit. The
+/// clock is the harness's virtual one.
+#[test]
+fn stable_group_expires_offsets_of_unsubscribed_topics_only() {
+    let config = GroupCoordinatorConfig {
+        offsets_retention_ms: 60_000,
+        offsets_retention_check_interval_ms: 1_000,
+        ..GroupCoordinatorConfig::default()
+    };
+    let mut h = Harness::with_config(config);
+    let _ = h.shard.tick(h.now);
+    // The members subscribe to "t" only (see `join_request`).
+    let (generation, leader, ids) = stable_group(&mut h, "g", &["c1", "c2"]);
+    let committed_at = h.now;
+    h.commit(&commit_request(
+        "g",
+        generation,
+        &leader,
+        &[("t", 0, 5), ("t", 1, 6), ("old", 0, 7)],
+    ));
+    // Phase 1: just before retention passes, everything is still there.
+    while h.now < committed_at + 59_000 {
+        h.advance(5_000.min(committed_at + 59_000 - h.now));
+        for id in &ids {
+            assert_eq!(h.heartbeat("g", generation, id), None);
+        }
+    }
+    assert!(h.shard.committed_offset("g", "old", 0).is_some());
+    // Phase 2: past retention the unsubscribed topic's offset is gone, "t" stays, and the
+    // group is untouched (same generation, still Stable).
+    h.advance(2_000);
+    assert!(h.shard.committed_offset("g", "old", 0).is_none());
+    assert_eq!(h.shard.committed_offset("g", "t", 0).unwrap().offset, 5);
+    assert_eq!(h.shard.committed_offset("g", "t", 1).unwrap().offset, 6);
+    assert_eq!(h.shard.group_state("g"), Some(GroupState::Stable));
+    assert_eq!(h.shard.group_generation("g"), Some(generation));
+    // The expiry is a tombstone in the log: a reloaded shard agrees.
+    let reloaded = h.reloaded();
+    assert!(reloaded.committed_offset("g", "old", 0).is_none());
+    assert_eq!(reloaded.committed_offset("g", "t", 0).unwrap().offset, 5);
+    // Phase 3: an hour later the subscribed offsets are still kept.
+    for _ in 0..12 {
+        h.advance(5_000);
+        for id in &ids {
+            assert_eq!(h.heartbeat("g", generation, id), None);
+        }
+    }
+    assert!(h.shard.committed_offset("g", "t", 0).is_some());
+}
+
+/// Kafka `OffsetExpirationConditionImpl.isOffsetExpired`: an OffsetCommit v1 explicit expire
+/// timestamp (retention_time_ms) wins over the retention setting, but a subscribed topic of a
+/// Stable group never expires and a rebalancing group expires nothing.
+#[test]
+fn explicit_expire_timestamp_and_rebalancing_groups() {
+    let config = GroupCoordinatorConfig {
+        offsets_retention_ms: 600_000,
+        offsets_retention_check_interval_ms: 1_000,
+        ..GroupCoordinatorConfig::default()
+    };
+    let mut h = Harness::with_config(config);
+    let _ = h.shard.tick(h.now);
+    let (generation, leader, _) = stable_group(&mut h, "g", &["c1"]);
+    let mut request = commit_request("g", generation, &leader, &[("t", 0, 1), ("old", 0, 2)]);
+    request.retention_time_ms = 10_000;
+    h.commit(&request);
+    let mut simple = commit_request("s", -1, "", &[("t", 0, 3)]);
+    simple.retention_time_ms = 10_000;
+    h.commit(&simple);
+    for _ in 0..3 {
+        h.advance(4_000);
+        assert_eq!(h.heartbeat("g", generation, &leader), None);
+    }
+    assert!(
+        h.shard.committed_offset("g", "old", 0).is_none(),
+        "expire timestamp passed"
+    );
+    assert!(
+        h.shard.committed_offset("s", "t", 0).is_none(),
+        "simple group too"
+    );
+    assert!(
+        h.shard.committed_offset("g", "t", 0).is_some(),
+        "subscribed: kept"
+    );
+
+    // A second member starts a rebalance; while it runs nothing expires.
+    let mut request = commit_request("g", generation, &leader, &[("old", 1, 4)]);
+    request.retention_time_ms = 1_000;
+    h.commit(&request);
+    let newcomer = h.member_id_for("g", "c2");
+    h.join(&join_request("g", &newcomer, "c2"));
+    assert_eq!(
+        h.shard.group_state("g"),
+        Some(GroupState::PreparingRebalance)
+    );
+    h.advance(5_000);
+    assert_eq!(
+        h.shard.group_state("g"),
+        Some(GroupState::PreparingRebalance)
+    );
+    assert!(h.shard.committed_offset("g", "old", 1).is_some());
+}

@@ -236,28 +236,42 @@ impl GroupCoordinatorShard {
         }
     }
 
-    /// KIP-211 expiry: offsets of Empty groups expire `offsets.retention.minutes` after the
-    /// group became empty, offsets of simple groups after their commit; an explicit
-    /// v1 expire timestamp wins. A group left Empty without offsets is deleted.
+    /// Offset expiry (Kafka `OffsetMetadataManager.cleanupExpiredOffsets` with
+    /// `ClassicGroup.offsetExpirationCondition`, KIP-211):
+    /// - an Empty group's offsets expire `offsets.retention.minutes` after the group became
+    ///   Empty (after their commit when that time is unknown);
+    /// - a Stable consumer-protocol group's offsets of topics *no member subscribes to*
+    ///   expire `offsets.retention.minutes` after their commit;
+    /// - a simple group's (no protocol type) offsets expire after their commit;
+    /// - otherwise (rebalancing, non-consumer protocols, unreadable subscriptions) nothing
+    ///   expires. Where a condition applies, an explicit v1 expire timestamp wins.
+    ///
+    /// A group left Empty without offsets is deleted.
     pub(super) fn expire_offsets(&mut self, now_ms: i64, out: &mut CoordinatorResult) {
         let retention_ms = self.config.offsets_retention_ms;
         let mut expired: Vec<OffsetCommitKey> = Vec::new();
         for (group_id, offsets) in &self.offsets {
-            let group = self.groups.get(group_id);
-            let base: Option<i64> = match group {
-                Some(g) if g.protocol_type.is_some() && g.state != GroupState::Empty => None,
-                Some(g) if g.protocol_type.is_some() && g.state_timestamp_ms >= 0 => {
-                    Some(g.state_timestamp_ms)
-                }
-                _ => Some(-1),
+            let Some(condition) = self.groups.get(group_id).map_or(
+                Some(ExpiryCondition {
+                    base: ExpiryBase::CommitTime,
+                    subscribed: Vec::new(),
+                }),
+                expiry_condition,
+            ) else {
+                continue;
             };
             for ((topic, partition), value) in offsets {
+                if condition.subscribed.contains(topic) {
+                    continue;
+                }
                 let due = if value.expire_timestamp >= 0 {
                     now_ms >= value.expire_timestamp
                 } else {
-                    base.is_some_and(|b| {
-                        now_ms - if b >= 0 { b } else { value.commit_timestamp } >= retention_ms
-                    })
+                    let base = match condition.base {
+                        ExpiryBase::StateTime(at) => at,
+                        ExpiryBase::CommitTime => value.commit_timestamp,
+                    };
+                    now_ms - base >= retention_ms
                 };
                 if due {
                     expired.push(OffsetCommitKey {
@@ -290,6 +304,53 @@ impl GroupCoordinatorShard {
                 );
             }
         }
+    }
+}
+
+/// From when an offset's retention counts.
+#[derive(Debug, Clone, Copy)]
+enum ExpiryBase {
+    /// When the group became Empty.
+    StateTime(i64),
+    /// The offset's own commit timestamp.
+    CommitTime,
+}
+
+/// Kafka `OffsetExpirationCondition`: the retention base, and the topics whose offsets are
+/// kept whatever their age (`ClassicGroup.isSubscribedToTopic`).
+#[derive(Debug)]
+struct ExpiryCondition {
+    base: ExpiryBase,
+    subscribed: Vec<String>,
+}
+
+/// Kafka `ClassicGroup.offsetExpirationCondition`; `None`: no offset of the group expires.
+fn expiry_condition(group: &ClassicGroup) -> Option<ExpiryCondition> {
+    let Some(protocol_type) = group.protocol_type.as_deref() else {
+        // A simple group (standalone consumer or admin commits).
+        return Some(ExpiryCondition {
+            base: ExpiryBase::CommitTime,
+            subscribed: Vec::new(),
+        });
+    };
+    match group.state {
+        GroupState::Empty => Some(ExpiryCondition {
+            base: if group.state_timestamp_ms >= 0 {
+                ExpiryBase::StateTime(group.state_timestamp_ms)
+            } else {
+                ExpiryBase::CommitTime
+            },
+            subscribed: Vec::new(),
+        }),
+        GroupState::Stable if protocol_type == CONSUMER_PROTOCOL_TYPE => {
+            // KIP-211: a live consumer group keeps the offsets of what it reads; offsets of
+            // topics it stopped subscribing to age out from their commit.
+            group_subscriptions(group).map(|subscribed| ExpiryCondition {
+                base: ExpiryBase::CommitTime,
+                subscribed,
+            })
+        }
+        _ => None,
     }
 }
 
