@@ -9,8 +9,14 @@
 //! a Kafka controller wrote) after validation, so a `PartitionRecord` for an unknown topic id
 //! means a bug or a corrupt log, and continuing would serve wrong metadata.
 
+mod security;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+pub use security::{
+    ClientQuotas, QuotaEntity, QuotaValue, ScramCredential, ScramCredentials, quota_entity,
+};
 
 use uuid::Uuid;
 
@@ -122,6 +128,8 @@ pub struct MetadataImage {
     topics_by_name: BTreeMap<String, Arc<TopicImage>>,
     topics_by_id: BTreeMap<Uuid, String>,
     configs: BTreeMap<ConfigResource, Arc<BTreeMap<String, String>>>,
+    scram_credentials: Arc<ScramCredentials>,
+    client_quotas: Arc<ClientQuotas>,
     last_applied_offset: i64,
 }
 
@@ -137,6 +145,8 @@ impl MetadataImage {
             topics_by_name: BTreeMap::new(),
             topics_by_id: BTreeMap::new(),
             configs: BTreeMap::new(),
+            scram_credentials: Arc::default(),
+            client_quotas: Arc::default(),
             last_applied_offset: -1,
         }
     }
@@ -185,6 +195,16 @@ impl MetadataImage {
     /// Explicitly set configs of one resource (empty if none).
     pub fn configs(&self, resource: &ConfigResource) -> Option<&BTreeMap<String, String>> {
         self.configs.get(resource).map(Arc::as_ref)
+    }
+
+    /// SCRAM credentials by user and mechanism id (Kafka `ScramImage`).
+    pub fn scram_credentials(&self) -> &ScramCredentials {
+        &self.scram_credentials
+    }
+
+    /// Client quotas by entity and key (Kafka `ClientQuotasImage`).
+    pub fn client_quotas(&self) -> &ClientQuotas {
+        &self.client_quotas
     }
 
     /// All config resources that have at least one explicit config.
@@ -238,6 +258,15 @@ impl MetadataImage {
                 }
             }
             MetadataRecord::NoOp => {}
+            MetadataRecord::UserScramCredential(record) => {
+                security::replay_scram(Arc::make_mut(&mut self.scram_credentials), record);
+            }
+            MetadataRecord::RemoveUserScramCredential(record) => {
+                security::replay_remove_scram(Arc::make_mut(&mut self.scram_credentials), record);
+            }
+            MetadataRecord::ClientQuota(record) => {
+                security::replay_quota(Arc::make_mut(&mut self.client_quotas), record);
+            }
             MetadataRecord::Unknown {
                 api_key, version, ..
             } => {

@@ -24,8 +24,16 @@ pub mod codes {
     pub const INVALID_CONFIG: i16 = 40;
     /// INVALID_REQUEST.
     pub const INVALID_REQUEST: i16 = 42;
+    /// UNSUPPORTED_SASL_MECHANISM.
+    pub const UNSUPPORTED_SASL_MECHANISM: i16 = 33;
     /// POLICY_VIOLATION.
     pub const POLICY_VIOLATION: i16 = 44;
+    /// RESOURCE_NOT_FOUND.
+    pub const RESOURCE_NOT_FOUND: i16 = 91;
+    /// DUPLICATE_RESOURCE.
+    pub const DUPLICATE_RESOURCE: i16 = 92;
+    /// UNACCEPTABLE_CREDENTIAL.
+    pub const UNACCEPTABLE_CREDENTIAL: i16 = 93;
     /// UNKNOWN_TOPIC_ID.
     pub const UNKNOWN_TOPIC_ID: i16 = 100;
     /// BROKER_ID_NOT_REGISTERED.
@@ -75,6 +83,18 @@ pub enum ControllerError {
     /// A broker config resource names a node that is not registered.
     #[error("{0}")]
     BrokerIdNotRegistered(String),
+    /// A SCRAM mechanism id is not SCRAM-SHA-256/512.
+    #[error("{0}")]
+    UnsupportedSaslMechanism(String),
+    /// A credential to delete does not exist.
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// A user appears twice in one AlterUserScramCredentials request.
+    #[error("{0}")]
+    DuplicateResource(String),
+    /// A SCRAM credential is refused (empty user, iterations out of range).
+    #[error("{0}")]
+    UnacceptableCredential(String),
 }
 
 impl ControllerError {
@@ -92,6 +112,10 @@ impl ControllerError {
             Self::UnknownTopicOrPartition(_) => codes::UNKNOWN_TOPIC_OR_PARTITION,
             Self::UnknownTopicId(_) => codes::UNKNOWN_TOPIC_ID,
             Self::BrokerIdNotRegistered(_) => codes::BROKER_ID_NOT_REGISTERED,
+            Self::UnsupportedSaslMechanism(_) => codes::UNSUPPORTED_SASL_MECHANISM,
+            Self::ResourceNotFound(_) => codes::RESOURCE_NOT_FOUND,
+            Self::DuplicateResource(_) => codes::DUPLICATE_RESOURCE,
+            Self::UnacceptableCredential(_) => codes::UNACCEPTABLE_CREDENTIAL,
         }
     }
 

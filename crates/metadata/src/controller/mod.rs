@@ -13,6 +13,8 @@
 
 mod configs;
 mod error;
+mod quotas;
+mod scram;
 mod topic_name;
 mod topics;
 
@@ -22,6 +24,14 @@ pub use configs::{
 };
 pub use error::{
     ControllerError, UNKNOWN_TOPIC_ID_MESSAGE, UNKNOWN_TOPIC_OR_PARTITION_MESSAGE, codes,
+};
+pub use quotas::{
+    IP_QUOTA_KEYS, QUOTA_ENTITY_CLIENT_ID, QUOTA_ENTITY_IP, QUOTA_ENTITY_USER, QuotaAlteration,
+    QuotaResults, QuotaValueType, USER_AND_CLIENT_QUOTA_KEYS,
+};
+pub use scram::{
+    SCRAM_ITERATIONS_MAX, SCRAM_ITERATIONS_MIN, ScramDeletion, ScramMechanism, ScramResults,
+    ScramUpsertion,
 };
 pub use topic_name::{
     TOPIC_NAME_LENGTH_MAX, has_collision_chars, unify_collision_chars, validate_topic_name,

@@ -96,6 +96,31 @@ impl Writer {
         }
     }
 
+    /// `FLOAT64`, IEEE 754 big-endian.
+    pub fn f64(&mut self, value: f64) {
+        self.raw(&value.to_bits().to_be_bytes());
+    }
+
+    /// `COMPACT_BYTES` (length + 1, then the bytes).
+    pub fn compact_bytes(&mut self, value: &[u8]) {
+        self.length_plus_one(value.len());
+        self.raw(value);
+    }
+
+    /// `STRING` (non-flexible versions): INT16 length, then UTF-8 bytes.
+    pub fn string(&mut self, value: &str) {
+        self.i16(i16::try_from(value.len()).unwrap_or(i16::MAX));
+        self.raw(value.as_bytes());
+    }
+
+    /// `NULLABLE_STRING` (non-flexible versions): length -1 for null.
+    pub fn nullable_string(&mut self, value: Option<&str>) {
+        match value {
+            None => self.i16(-1),
+            Some(value) => self.string(value),
+        }
+    }
+
     /// `COMPACT_ARRAY` of `INT32`.
     pub fn compact_i32_array(&mut self, values: &[i32]) {
         self.length_plus_one(values.len());
@@ -255,6 +280,75 @@ impl<'a> Reader<'a> {
             reason: format!("not UTF-8: {error}"),
         })?;
         Ok(Some(text.to_string()))
+    }
+
+    /// `FLOAT64`, IEEE 754 big-endian.
+    pub fn f64(&mut self, field: &'static str) -> Result<f64, RecordDecodeError> {
+        let bytes = self.take(8, field)?;
+        let mut raw = [0u8; 8];
+        raw.copy_from_slice(bytes);
+        Ok(f64::from_bits(u64::from_be_bytes(raw)))
+    }
+
+    /// `COMPACT_BYTES` (null is an error).
+    pub fn compact_bytes(&mut self, field: &'static str) -> Result<Vec<u8>, RecordDecodeError> {
+        let len = self
+            .compact_length(field)?
+            .ok_or(RecordDecodeError::Invalid {
+                field,
+                reason: "null bytes where the schema does not allow null".to_string(),
+            })?;
+        Ok(self.take(len, field)?.to_vec())
+    }
+
+    /// `NULLABLE_STRING` (non-flexible versions): INT16 length, -1 for null.
+    pub fn nullable_string(
+        &mut self,
+        field: &'static str,
+    ) -> Result<Option<String>, RecordDecodeError> {
+        let len = self.i16(field)?;
+        if len < 0 {
+            return Ok(None);
+        }
+        let bytes = self.take(len as usize, field)?;
+        let text = std::str::from_utf8(bytes).map_err(|error| RecordDecodeError::Invalid {
+            field,
+            reason: format!("not UTF-8: {error}"),
+        })?;
+        Ok(Some(text.to_string()))
+    }
+
+    /// `STRING` (non-flexible versions; null is an error).
+    pub fn string(&mut self, field: &'static str) -> Result<String, RecordDecodeError> {
+        self.nullable_string(field)?
+            .ok_or(RecordDecodeError::Invalid {
+                field,
+                reason: "null where the schema does not allow null".to_string(),
+            })
+    }
+
+    /// `ARRAY` count (non-flexible versions): INT32, each element at least
+    /// `element_bytes_min` long; null is an error.
+    pub fn struct_count(
+        &mut self,
+        field: &'static str,
+        element_bytes_min: usize,
+    ) -> Result<usize, RecordDecodeError> {
+        let len = self.i32(field)?;
+        let len = usize::try_from(len).map_err(|_| RecordDecodeError::Invalid {
+            field,
+            reason: "null array where the schema does not allow null".to_string(),
+        })?;
+        if len > ARRAY_ELEMENTS_MAX || len.saturating_mul(element_bytes_min) > self.remaining() {
+            return Err(RecordDecodeError::Invalid {
+                field,
+                reason: format!(
+                    "array length {len} exceeds the {} bytes left",
+                    self.remaining()
+                ),
+            });
+        }
+        Ok(len)
     }
 
     /// `COMPACT_STRING` (null is an error).

@@ -24,11 +24,15 @@ mod cluster;
 pub mod codec;
 mod config;
 mod partition;
+mod quota;
+mod scram;
 mod topic;
 
 pub use cluster::{BrokerEndpoint, BrokerFeature, FeatureLevelRecord, RegisterBrokerRecord};
 pub use config::{ConfigRecord, ConfigResourceType};
 pub use partition::{PartitionChangeRecord, PartitionRecord};
+pub use quota::{ClientQuotaRecord, QuotaEntityPart};
+pub use scram::{RemoveUserScramCredentialRecord, UserScramCredentialRecord};
 pub use topic::{RemoveTopicRecord, TopicRecord};
 
 /// Sentinel values of `PartitionRecord` / `PartitionChangeRecord` fields.
@@ -55,10 +59,16 @@ pub mod api_keys {
     pub const PARTITION_CHANGE: i16 = 5;
     /// `RemoveTopicRecord.json`.
     pub const REMOVE_TOPIC: i16 = 9;
+    /// `UserScramCredentialRecord.json`.
+    pub const USER_SCRAM_CREDENTIAL: i16 = 11;
     /// `FeatureLevelRecord.json`.
     pub const FEATURE_LEVEL: i16 = 12;
+    /// `ClientQuotaRecord.json`.
+    pub const CLIENT_QUOTA: i16 = 14;
     /// `NoOpRecord.json` (no fields; the active controller writes it periodically in Kafka).
     pub const NO_OP: i16 = 20;
+    /// `RemoveUserScramCredentialRecord.json`.
+    pub const REMOVE_USER_SCRAM_CREDENTIAL: i16 = 22;
 }
 
 /// Why a metadata record value could not be decoded.
@@ -119,10 +129,16 @@ pub enum MetadataRecord {
     RemoveTopic(RemoveTopicRecord),
     /// A feature's finalized level changed, e.g. `metadata.version` (apiKey 12).
     FeatureLevel(FeatureLevelRecord),
+    /// A user's SCRAM credential was created or replaced (apiKey 11).
+    UserScramCredential(UserScramCredentialRecord),
+    /// A client quota was set or removed (apiKey 14).
+    ClientQuota(ClientQuotaRecord),
     /// No change (apiKey 20).
     NoOp,
-    /// A record type this version of fjord does not model (e.g. `ProducerIdsRecord`,
-    /// `ClientQuotaRecord` in a log written by Kafka). Kept byte-exact so it re-encodes
+    /// A user's SCRAM credential was deleted (apiKey 22).
+    RemoveUserScramCredential(RemoveUserScramCredentialRecord),
+    /// A record type this version of fjord does not model (e.g. `ProducerIdsRecord` in a log
+    /// written by Kafka). Kept byte-exact so it re-encodes
     /// unchanged; replay ignores it.
     Unknown {
         /// The record's apiKey.
@@ -146,6 +162,9 @@ impl MetadataRecord {
             Self::RemoveTopic(_) => api_keys::REMOVE_TOPIC,
             Self::FeatureLevel(_) => api_keys::FEATURE_LEVEL,
             Self::NoOp => api_keys::NO_OP,
+            Self::UserScramCredential(_) => api_keys::USER_SCRAM_CREDENTIAL,
+            Self::ClientQuota(_) => api_keys::CLIENT_QUOTA,
+            Self::RemoveUserScramCredential(_) => api_keys::REMOVE_USER_SCRAM_CREDENTIAL,
             Self::Unknown { api_key, .. } => *api_key,
         }
     }
@@ -157,6 +176,8 @@ impl MetadataRecord {
             Self::Partition(record) => record.version(),
             Self::PartitionChange(record) => record.version(),
             Self::Unknown { version, .. } => *version,
+            Self::ClientQuota(_) => quota::CLIENT_QUOTA_RECORD_VERSION,
+            Self::UserScramCredential(_) | Self::RemoveUserScramCredential(_) => 0,
             Self::Topic(_)
             | Self::Config(_)
             | Self::RemoveTopic(_)
@@ -183,6 +204,9 @@ impl MetadataRecord {
             Self::RemoveTopic(record) => record.write(&mut writer),
             Self::FeatureLevel(record) => record.write(&mut writer),
             Self::NoOp => writer.tagged_fields(&[]),
+            Self::UserScramCredential(record) => record.write(&mut writer),
+            Self::ClientQuota(record) => record.write(&mut writer),
+            Self::RemoveUserScramCredential(record) => record.write(&mut writer),
             Self::Unknown { body, .. } => writer.raw(body),
         }
         writer.into_bytes()
@@ -236,6 +260,18 @@ impl MetadataRecord {
             api_keys::FEATURE_LEVEL => {
                 check(0)?;
                 Self::FeatureLevel(FeatureLevelRecord::read(&mut reader)?)
+            }
+            api_keys::USER_SCRAM_CREDENTIAL => {
+                check(0)?;
+                Self::UserScramCredential(UserScramCredentialRecord::read(&mut reader)?)
+            }
+            api_keys::CLIENT_QUOTA => {
+                check(quota::CLIENT_QUOTA_RECORD_VERSION_MAX)?;
+                Self::ClientQuota(ClientQuotaRecord::read(&mut reader, version)?)
+            }
+            api_keys::REMOVE_USER_SCRAM_CREDENTIAL => {
+                check(0)?;
+                Self::RemoveUserScramCredential(RemoveUserScramCredentialRecord::read(&mut reader)?)
             }
             api_keys::NO_OP => {
                 check(0)?;
