@@ -1,0 +1,1 @@
+"""fjord benchmark suite (bench/run)."""
