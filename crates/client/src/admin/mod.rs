@@ -12,10 +12,12 @@
 
 mod configs;
 mod groups;
+mod log_dirs;
 mod offsets;
 mod topics;
 
 pub use groups::OffsetDeleteOutcome;
+pub use log_dirs::{LogDirDescription, LogDirReplica};
 pub use offsets::PartitionResults;
 
 use std::collections::HashMap;
