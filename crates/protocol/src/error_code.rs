@@ -78,6 +78,8 @@ error_codes! {
     ClusterAuthorizationFailed = 31,
     /// The timestamp of the message is out of acceptable range.
     InvalidTimestamp = 32,
+    /// The broker does not support the requested SASL mechanism.
+    UnsupportedSaslMechanism = 33,
     /// The version of the API is not supported.
     UnsupportedVersion = 35,
     /// The topic already exists.
@@ -132,6 +134,12 @@ error_codes! {
     OffsetNotAvailable = 78,
     /// This record (or batch) has failed the validation on the broker.
     InvalidRecord = 87,
+    /// A request illegally referred to a resource that does not exist.
+    ResourceNotFound = 91,
+    /// A request illegally referred to the same resource twice.
+    DuplicateResource = 92,
+    /// Requested credential would not meet criteria for acceptability.
+    UnacceptableCredential = 93,
     /// The topic id is not known to the broker.
     UnknownTopicId = 100,
     /// The fetch session encountered inconsistent topic id usage.

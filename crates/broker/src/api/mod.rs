@@ -10,7 +10,9 @@
 //! Two planes, as in Kafka's combined mode: the broker listeners serve every API; the
 //! controller listeners serve Kafka's `ControllerApis` subset ([`controller_registry`]).
 
+pub mod alter_client_quotas;
 pub mod alter_configs;
+pub mod alter_user_scram_credentials;
 pub mod api_versions;
 pub mod config_resources;
 pub mod create_partitions;
@@ -18,10 +20,12 @@ pub mod create_topics;
 pub mod delete_groups;
 pub mod delete_records;
 pub mod delete_topics;
+pub mod describe_client_quotas;
 pub mod describe_cluster;
 pub mod describe_configs;
 pub mod describe_groups;
 pub mod describe_log_dirs;
+pub mod describe_user_scram_credentials;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod heartbeat;
@@ -208,6 +212,10 @@ apis! {
         delete_groups => DeleteGroups,
         list_groups => ListGroups,
         describe_groups => DescribeGroups,
+        describe_client_quotas => DescribeClientQuotas,
+        alter_client_quotas => AlterClientQuotas,
+        describe_user_scram_credentials => DescribeUserScramCredentials,
+        alter_user_scram_credentials => AlterUserScramCredentials,
     ],
     beside: [fetch],
 }
