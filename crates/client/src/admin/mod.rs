@@ -14,11 +14,17 @@ mod configs;
 mod groups;
 mod log_dirs;
 mod offsets;
+mod quotas;
+mod scram;
 mod topics;
 
 pub use groups::OffsetDeleteOutcome;
 pub use log_dirs::{LogDirDescription, LogDirReplica};
 pub use offsets::PartitionResults;
+pub use quotas::{QuotaEntity, QuotaFilterComponent, QuotaMatch, QuotaValues};
+pub use scram::{
+    SCRAM_SALT_BYTES, ScramAlteration, ScramCredentialInfo, ScramMechanism, UserScramDescription,
+};
 
 use std::collections::HashMap;
 use std::future::Future;
