@@ -1,5 +1,5 @@
 //! Consumer groups: list with state and total lag (ListGroups v4+ states, KIP-518; OffsetFetch
-//! + ListOffsets for lag, as `kafka-consumer-groups.sh --describe`), detail (DescribeGroups
+//! and ListOffsets for lag, as `kafka-consumer-groups.sh --describe`), detail (DescribeGroups
 //! members and ConsumerProtocol assignments), and offset reset (OffsetCommit as a non-member,
 //! `Admin.alterConsumerGroupOffsets`), allowed only while the group is Empty — Kafka's
 //! `ConsumerGroupCommand` refuses `--reset-offsets` on a group with active members.
