@@ -10,6 +10,8 @@
 //!   `MetadataStore` and controller) and the partition logs (`fjord-storage`'s `LogManager`).
 //! - [`group_coordinator`]: the runtime driving `fjord-coordinator`'s group coordinator
 //!   shards over the `__consumer_offsets` logs.
+//! - [`metrics`]: Prometheus metrics: request-path counters and the scrape-time collector
+//!   ([`metrics::MetricsRenderer`], served by the console's `/metrics`).
 //! - `scheduler`: background tasks (retention, flush, recovery-point checkpoints, group
 //!   coordinator timers).
 //!
@@ -20,6 +22,7 @@
 pub mod api;
 pub mod config;
 pub mod group_coordinator;
+pub mod metrics;
 pub mod net;
 mod scheduler;
 pub mod state;
@@ -139,6 +142,17 @@ impl BrokerHandle {
     /// The broker's shared state (for in-process tests and tooling).
     pub fn context(&self) -> &Arc<BrokerContext> {
         &self.ctx
+    }
+
+    /// A renderer of this broker's Prometheus metrics (`Clone + Send + Sync`), for the
+    /// console's `/metrics` route.
+    pub fn metrics_renderer(&self) -> metrics::MetricsRenderer {
+        metrics::MetricsRenderer::new(&self.ctx)
+    }
+
+    /// The broker's metrics now, in the Prometheus text format 0.0.4.
+    pub fn metrics_text(&self) -> String {
+        self.metrics_renderer().render()
     }
 
     /// Asks the broker to shut down; [`Self::wait`] returns and [`Self::shutdown`] completes it.

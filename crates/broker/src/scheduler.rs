@@ -32,7 +32,12 @@ fn retention(ctx: &BrokerContext) -> Result<(), StateError> {
 }
 
 fn flush(ctx: &BrokerContext) -> Result<(), StateError> {
-    ctx.replicas.flush_dirty(now_ms()).map(|_| ())
+    let started = std::time::Instant::now();
+    let flushed = ctx.replicas.flush_dirty(now_ms())?;
+    if flushed > 0 {
+        ctx.metrics.observe_log_flush(started.elapsed());
+    }
+    Ok(())
 }
 
 fn checkpoint(ctx: &BrokerContext) -> Result<(), StateError> {

@@ -56,6 +56,7 @@ use fjord_storage::ProducerIdAllocator;
 
 use crate::config::BrokerConfig;
 use crate::group_coordinator::GroupCoordinatorRuntime;
+use crate::metrics::{BrokerMetrics, ProduceTally};
 use crate::state::{ReplicaManager, StateError};
 pub use response_frame::{FileSlice, ResponseFrame};
 
@@ -88,6 +89,8 @@ pub struct BrokerContext {
     pub controller_addrs: Mutex<Vec<SocketAddr>>,
     /// The classic group coordinator (one shard per `__consumer_offsets` partition).
     pub groups: GroupCoordinatorRuntime,
+    /// Request-path counters for `/metrics` (`crate::metrics`).
+    pub metrics: BrokerMetrics,
 }
 
 impl BrokerContext {
@@ -110,6 +113,7 @@ impl BrokerContext {
             bound_addrs: Mutex::default(),
             producer_ids: Mutex::new(producer_ids),
             controller_addrs: Mutex::default(),
+            metrics: BrokerMetrics::default(),
         })
     }
 
@@ -234,8 +238,35 @@ pub fn controller_registry() -> ApiRegistry {
     ])
 }
 
-/// Handles one request frame (without its size prefix) that arrived on `plane`.
+/// Handles one request frame (without its size prefix) that arrived on `plane`, and counts
+/// it in `fjord_requests_total` / `fjord_request_duration_seconds` when it is served.
 pub async fn handle_frame(
+    ctx: &BrokerContext,
+    plane: Plane,
+    peer: std::net::SocketAddr,
+    frame: Bytes,
+) -> Outcome {
+    // Every request header version starts with api_key (int16) and api_version (int16).
+    let key_version = frame.get(..4).map(|b| {
+        (
+            i16::from_be_bytes([b[0], b[1]]),
+            i16::from_be_bytes([b[2], b[3]]),
+        )
+    });
+    let started = std::time::Instant::now();
+    let outcome = serve_frame(ctx, plane, peer, frame).await;
+    if let (Some((api_key, version)), Outcome::Respond(_) | Outcome::NoResponse) =
+        (key_version, &outcome)
+    {
+        ctx.metrics.requests.record_request(api_key, version);
+        ctx.metrics
+            .requests
+            .record_duration(api_key, started.elapsed());
+    }
+    outcome
+}
+
+async fn serve_frame(
     ctx: &BrokerContext,
     plane: Plane,
     peer: std::net::SocketAddr,
@@ -257,6 +288,10 @@ pub async fn handle_frame(
             VersionCheck::Supported
         )
     {
+        let unsupported = fjord_protocol::ErrorCode::UnsupportedVersion.code();
+        ctx.metrics
+            .requests
+            .record_error(header.api_key as i16, unsupported, 1);
         return match registry.encode_api_versions(header.correlation_id, header.api_version) {
             Ok(frame) => Outcome::Respond(ResponseFrame::from_bytes(frame)),
             Err(error) => Outcome::Close(error.to_string()),
@@ -289,8 +324,12 @@ pub async fn handle_frame(
     let response = match request {
         RequestKind::Fetch(request) => {
             let (response, files) = fetch::handle(ctx, &header, request).await;
-            let encoded =
-                response_frame::encode_with_files(&header, &ResponseKind::Fetch(response), files);
+            ctx.metrics
+                .record_fetch(&response, &files, || ctx.replicas.image());
+            let response = ResponseKind::Fetch(response);
+            ctx.metrics
+                .record_response_errors(header.api_key as i16, &response);
+            let encoded = response_frame::encode_with_files(&header, &response, files);
             return match encoded {
                 Ok(frame) => Outcome::Respond(frame),
                 Err(error) => Outcome::Close(format!(
@@ -307,7 +346,12 @@ pub async fn handle_frame(
         }
         request => {
             let acks_zero = matches!(&request, RequestKind::Produce(produce) if produce.acks == 0);
+            let tally = match &request {
+                RequestKind::Produce(produce) => Some(ProduceTally::of(produce)),
+                _ => None,
+            };
             let response = dispatch(ctx, &header, request).await;
+            record_response(ctx, &header, tally, response.as_ref());
             if acks_zero {
                 return Outcome::NoResponse;
             }
@@ -323,6 +367,32 @@ pub async fn handle_frame(
             "cannot encode {:?} v{} response: {error}",
             header.api_key, header.api_version
         )),
+    }
+}
+
+/// What a handled request adds to the metrics: appended messages, error codes, and (after
+/// DeleteTopics) the deleted topics' counters dropped.
+fn record_response(
+    ctx: &BrokerContext,
+    header: &RequestHeader,
+    tally: Option<ProduceTally>,
+    response: Option<&ResponseKind>,
+) {
+    let Some(response) = response else {
+        return;
+    };
+    ctx.metrics
+        .record_response_errors(header.api_key as i16, response);
+    match (tally, response) {
+        (Some(tally), ResponseKind::Produce(produce)) => {
+            ctx.metrics.record_produce(&tally, produce);
+        }
+        (_, ResponseKind::DeleteTopics(_)) => {
+            ctx.metrics
+                .partitions
+                .retain_existing(&ctx.replicas.image());
+        }
+        _ => {}
     }
 }
 

@@ -197,6 +197,20 @@ impl GroupCoordinatorRuntime {
         Ok(all)
     }
 
+    /// Requests waiting for a shard's response (parked JoinGroup/SyncGroup, plus any being
+    /// handled this instant): the "Rebalance" purgatory gauge (Kafka `DelayedJoin`).
+    pub fn waiting_requests(&self) -> usize {
+        self.slots
+            .iter()
+            .map(|slot| {
+                slot.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .waiting
+                    .len()
+            })
+            .sum()
+    }
+
     /// Ticks every loaded shard whose next deadline has passed.
     pub fn tick_all(&self, ctx: &BrokerContext) {
         let now = now_ms();

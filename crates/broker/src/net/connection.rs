@@ -35,11 +35,12 @@ pub async fn serve_connection(
     plane: Plane,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let _open = ctx.metrics.connection_opened();
     let (mut reader, writer) = stream.into_split();
     let (pending_tx, pending_rx) = mpsc::channel::<oneshot::Receiver<Outcome>>(
         ctx.config.in_flight_requests_per_connection_max,
     );
-    let writer_task = tokio::spawn(write_replies(writer, pending_rx, peer));
+    let writer_task = tokio::spawn(write_replies(writer, pending_rx, peer, ctx.clone()));
     let mut buf = BytesMut::with_capacity(READ_BUFFER_BYTES_INITIAL);
     let idle = ctx.config.connections_max_idle;
     let frame_bytes_max = ctx.config.socket_request_max_bytes;
@@ -71,7 +72,7 @@ pub async fn serve_connection(
         tokio::select! {
             read = tokio::time::timeout(idle, reader.read_buf(&mut buf)) => match read {
                 Ok(Ok(0)) => break,
-                Ok(Ok(_)) => {}
+                Ok(Ok(read)) => ctx.metrics.add_received_bytes(read),
                 Ok(Err(error)) => {
                     tracing::debug!(%peer, %error, "read failed");
                     break;
@@ -94,6 +95,7 @@ async fn write_replies(
     mut writer: OwnedWriteHalf,
     mut pending: mpsc::Receiver<oneshot::Receiver<Outcome>>,
     peer: SocketAddr,
+    ctx: Arc<BrokerContext>,
 ) {
     while let Some(reply) = pending.recv().await {
         match reply.await {
@@ -102,6 +104,7 @@ async fn write_replies(
                     tracing::debug!(%peer, %error, "write failed");
                     break;
                 }
+                ctx.metrics.add_sent_bytes(frame.len());
             }
             Ok(Outcome::NoResponse) => {}
             Ok(Outcome::Close(reason)) => {

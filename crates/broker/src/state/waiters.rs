@@ -33,6 +33,22 @@ impl AppendWaiters {
         }
     }
 
+    /// What is parked now, for the purgatory gauges (Kafka `DelayedOperationPurgatory`
+    /// `NumDelayedOperations` and `PurgatorySize` of the Fetch purgatory): `(distinct
+    /// fetches waiting, partition watches they hold)`. Dead registrations are not counted.
+    pub fn parked(&self) -> (usize, usize) {
+        let waiters = self.lock();
+        let live: Vec<*const Notify> = waiters
+            .values()
+            .flatten()
+            .filter(|w| w.strong_count() > 0)
+            .map(Weak::as_ptr)
+            .collect();
+        let watches = live.len();
+        let distinct: std::collections::HashSet<*const Notify> = live.into_iter().collect();
+        (distinct.len(), watches)
+    }
+
     /// Wakes every fetch waiting on `tp`.
     pub fn notify(&self, tp: &TopicPartition) {
         let drained = self.lock().remove(tp);
@@ -41,5 +57,27 @@ impl AppendWaiters {
                 waiter.notify_one();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parked_counts_live_fetches_and_their_partition_watches() {
+        let waiters = AppendWaiters::default();
+        let a = TopicPartition::new("t", 0);
+        let b = TopicPartition::new("t", 1);
+        let first = Arc::new(Notify::new());
+        let second = Arc::new(Notify::new());
+        waiters.register(&a, &first);
+        waiters.register(&b, &first);
+        waiters.register(&a, &second);
+        assert_eq!(waiters.parked(), (2, 3));
+        drop(second); // the fetch finished: its registration is dead
+        assert_eq!(waiters.parked(), (1, 2));
+        waiters.notify(&a);
+        assert_eq!(waiters.parked(), (1, 1));
     }
 }
