@@ -28,6 +28,7 @@ pub mod meta_properties;
 pub mod properties;
 pub mod server;
 pub mod storage_format;
+pub mod synonyms;
 pub mod topic;
 pub mod value;
 
