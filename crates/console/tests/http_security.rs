@@ -348,3 +348,33 @@ async fn state_survives_a_restart_and_passwords_are_stored_hashed() {
     let (_, _, alerts) = send(&app, get("/api/alerts", Some(&cookie))).await;
     assert!(alerts.contains("\"threshold\":5"), "{alerts}");
 }
+
+#[tokio::test]
+async fn a_real_listener_serves_the_page_and_prints_a_generated_password_once() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ConsoleConfig::new("127.0.0.1:9", dir.path().to_path_buf());
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    let server = fjord_console::ConsoleServer::start(config.clone())
+        .await
+        .unwrap();
+    let password = server.generated_admin_password().unwrap().to_owned();
+    assert!(password.len() >= 16, "{password}");
+    assert!(server.url().starts_with("http://127.0.0.1:"));
+    let mut stream = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await.unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains("fjord console"));
+    server.shutdown().await;
+    // A second start keeps the stored admin: no new password is generated.
+    let again = fjord_console::ConsoleServer::start(config).await.unwrap();
+    assert_eq!(again.generated_admin_password(), None);
+    again.shutdown().await;
+}
