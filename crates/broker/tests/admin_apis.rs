@@ -161,7 +161,10 @@ async fn describe_configs_reports_values_and_kafka_sources_for_topics_and_the_br
         response.results[1].error_message.as_deref(),
         Some("Unexpected broker id, expected 1 or empty string, but received 9")
     );
-    // include_synonyms + config type (KIP-569): the override first, then the broker synonym.
+    // include_synonyms + config type (KIP-569), as Kafka's ConfigHelper.createTopicConfigEntry:
+    // the override first, then the rows of the primary broker synonym. log.retention.ms has a
+    // null default, so Kafka's `dropWhile(s.name != "log.retention.ms")` leaves no broker row
+    // for retention.ms; segment.bytes shows its default broker synonym.
     let response = client
         .call(
             4,
@@ -171,18 +174,32 @@ async fn describe_configs_reports_values_and_kafka_sources_for_topics_and_the_br
                     DescribeConfigsResource::default()
                         .with_resource_type(2)
                         .with_resource_name(s("described"))
-                        .with_configuration_keys(Some(vec![s("retention.ms")])),
+                        .with_configuration_keys(Some(vec![s("retention.ms"), s("segment.bytes")])),
                 ]),
         )
         .await;
-    let entry = &response.results[0].configs[0];
-    assert_eq!(entry.config_type, 5, "LONG");
-    let synonyms: Vec<(&str, i8)> = entry
-        .synonyms
+    let rows: Vec<(&str, i8, Vec<(&str, i8)>)> = response.results[0]
+        .configs
         .iter()
-        .map(|s| (s.name.as_str(), s.source))
+        .map(|entry| {
+            (
+                entry.name.as_str(),
+                entry.config_type,
+                entry
+                    .synonyms
+                    .iter()
+                    .map(|s| (s.name.as_str(), s.source))
+                    .collect(),
+            )
+        })
         .collect();
-    assert_eq!(synonyms, vec![("retention.ms", 1), ("log.retention.ms", 5)]);
+    assert_eq!(
+        rows,
+        vec![
+            ("retention.ms", 5, vec![("retention.ms", 1)]),
+            ("segment.bytes", 3, vec![("log.segment.bytes", 5)]),
+        ]
+    );
     broker.stop().await;
 }
 

@@ -29,6 +29,8 @@ mod group_probes;
 mod model;
 #[path = "version_sweep/probes.rs"]
 mod probes;
+#[path = "version_sweep/security_probes.rs"]
+mod security_probes;
 #[path = "version_sweep/setup.rs"]
 mod setup;
 

@@ -1,5 +1,6 @@
-//! `kafka-configs.sh` (Kafka `kafka.admin.ConfigCommand`) for topics and brokers:
-//! `--describe [--all]` and `--alter --add-config k=v,k2=[a,b] --delete-config k`.
+//! `kafka-configs.sh` (Kafka `kafka.admin.ConfigCommand`) for topics, brokers, users and
+//! clients: `--describe [--all]` and `--alter --add-config k=v,k2=[a,b] --delete-config k`.
+//! Users and clients (quotas, SCRAM credentials) live in [`users_clients`].
 //!
 //! Output follows ConfigCommand: `Dynamic configs for topic t are:` then one
 //! `  k=v sensitive=false synonyms={SOURCE:k=v, …}` line per entry (`--all` prints every entry
@@ -16,6 +17,8 @@ use fjord_client::{
 
 use crate::output::Output;
 use crate::{ToolError, props};
+
+pub mod users_clients;
 
 /// `kafka-configs.sh` flags (ConfigCommandOptions).
 #[derive(Debug, Clone, Default, clap::Parser)]
@@ -36,15 +39,36 @@ pub struct ConfigsArgs {
     /// Alter the configuration for the entity.
     #[arg(long)]
     pub alter: bool,
-    /// Type of entity (topics/brokers).
+    /// Type of entity (topics/clients/users/brokers/broker-loggers); users and clients may be
+    /// given together.
     #[arg(long = "entity-type", value_name = "entity-type")]
-    pub entity_type: Option<String>,
-    /// Name of entity.
+    pub entity_type: Vec<String>,
+    /// Name of entity (topic name/client id/user principal name/broker id).
     #[arg(long = "entity-name", value_name = "entity-name")]
-    pub entity_name: Option<String>,
-    /// Default entity name for brokers (applies to the cluster-wide default).
+    pub entity_name: Vec<String>,
+    /// Default entity name for clients/users/brokers (applies to corresponding entity type).
     #[arg(long = "entity-default")]
     pub entity_default: bool,
+    /// The client's ID.
+    #[arg(long, value_name = "client")]
+    pub client: Option<String>,
+    /// The config defaults for all clients.
+    #[arg(long = "client-defaults")]
+    pub client_defaults: bool,
+    /// The user's principal name.
+    #[arg(long, value_name = "user")]
+    pub user: Option<String>,
+    /// The config defaults for all users.
+    #[arg(long = "user-defaults")]
+    pub user_defaults: bool,
+    /// `--entity-name`/`--entity-default` values in command-line order ("" for a default),
+    /// filled by [`crate::run_tool`] from argv (joptsimple keeps that order; clap does not).
+    #[arg(skip)]
+    pub ordered_entity_names: Option<Vec<String>>,
+    /// The raw arguments, for ConfigCommand's "Error while executing config command with
+    /// args '…'" line.
+    #[arg(skip)]
+    pub raw_args: Option<Vec<String>>,
     /// The topic's name (same as --entity-type topics --entity-name <topic>).
     #[arg(long, value_name = "topic")]
     pub topic: Option<String>,
@@ -93,14 +117,17 @@ pub async fn run(args: ConfigsArgs, output: &mut Output) -> u8 {
 }
 
 fn render_args(args: &ConfigsArgs) -> String {
+    if let Some(raw) = &args.raw_args {
+        return raw.join(" ");
+    }
     let mut parts = Vec::new();
     if let Some(b) = &args.bootstrap_server {
         parts.push(format!("--bootstrap-server {b}"));
     }
-    if let Some(t) = &args.entity_type {
+    for t in &args.entity_type {
         parts.push(format!("--entity-type {t}"));
     }
-    if let Some(n) = &args.entity_name {
+    for n in &args.entity_name {
         parts.push(format!("--entity-name {n}"));
     }
     if args.describe {
@@ -118,6 +145,173 @@ fn render_args(args: &ConfigsArgs) -> String {
     parts.join(" ")
 }
 
+/// `--entity-name`/`--entity-default` values in command-line order, "" for a default
+/// (ConfigCommandOptions.entityNames reads joptsimple's ordered specs). Scans `argv` as clap
+/// will parse it.
+pub fn ordered_entity_names(argv: &[std::ffi::OsString]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut iter = argv.iter().map(|a| a.to_string_lossy().into_owned());
+    while let Some(arg) = iter.next() {
+        if arg == "--entity-name" {
+            if let Some(value) = iter.next() {
+                names.push(value);
+            }
+        } else if let Some(value) = arg.strip_prefix("--entity-name=") {
+            names.push(value.to_owned());
+        } else if arg == "--entity-default" {
+            names.push(String::new());
+        }
+    }
+    names
+}
+
+/// Entity types as ConfigCommandOptions.entityTypes: `--entity-type` values, then the types
+/// of the specific entity flags.
+fn entity_types(args: &ConfigsArgs) -> Vec<String> {
+    let mut types = args.entity_type.clone();
+    let flags = [
+        (args.topic.is_some(), "topics"),
+        (args.client.is_some(), "clients"),
+        (args.user.is_some(), "users"),
+        (args.broker.is_some(), "brokers"),
+        (args.client_defaults, "clients"),
+        (args.user_defaults, "users"),
+        (args.broker_defaults, "brokers"),
+    ];
+    types.extend(
+        flags
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, t)| (*t).to_owned()),
+    );
+    types
+}
+
+/// Entity names as ConfigCommandOptions.entityNames: ordered `--entity-name`/`--entity-default`
+/// values, then the specific flags' values, then "" per `--*-defaults` flag.
+fn entity_names(args: &ConfigsArgs) -> Vec<String> {
+    let mut names = args.ordered_entity_names.clone().unwrap_or_else(|| {
+        let mut names = args.entity_name.clone();
+        if args.entity_default {
+            names.push(String::new());
+        }
+        names
+    });
+    names.extend(
+        [&args.topic, &args.client, &args.user, &args.broker]
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
+    for on in [
+        args.client_defaults,
+        args.user_defaults,
+        args.broker_defaults,
+    ] {
+        if on {
+            names.push(String::new());
+        }
+    }
+    names
+}
+
+/// Entity types ConfigCommand accepts with --bootstrap-server (BROKER_SUPPORTED_CONFIG_TYPES).
+const ENTITY_TYPES: &[&str] = &[
+    "broker-loggers",
+    "topics",
+    "clients",
+    "users",
+    "brokers",
+    "ips",
+    "client-metrics",
+    "groups",
+];
+
+/// ConfigCommandOptions.checkArgs for the entity options (IllegalArgumentException → stderr).
+fn check_entities(args: &ConfigsArgs, types: &[String], names: &[String]) -> Result<(), ToolError> {
+    let illegal = |message: String| ToolError::Illegal(anyhow::anyhow!(message));
+    let mut duplicates: Vec<&str> = Vec::new();
+    for (index, t) in types.iter().enumerate() {
+        if types[..index].contains(t) && !duplicates.contains(&t.as_str()) {
+            duplicates.push(t);
+        }
+    }
+    if !duplicates.is_empty() {
+        return Err(illegal(format!(
+            "Duplicate entity type(s) specified: {}",
+            duplicates.join(",")
+        )));
+    }
+    if let Some(bad) = types.iter().find(|t| !ENTITY_TYPES.contains(&t.as_str())) {
+        return Err(illegal(format!(
+            "Invalid entity type {bad}, the entity type must be one of {} with a --bootstrap-server or --bootstrap-controller argument",
+            ENTITY_TYPES.join(", ")
+        )));
+    }
+    if types.is_empty() {
+        return Err(illegal(
+            "At least one entity type must be specified".to_owned(),
+        ));
+    }
+    let users_and_clients = types.len() == 2
+        && types.iter().any(|t| t == "users")
+        && types.iter().any(|t| t == "clients");
+    if types.len() > 1 && !users_and_clients {
+        return Err(illegal(
+            "Only 'users' and 'clients' entity types may be specified together".to_owned(),
+        ));
+    }
+    let generic =
+        !args.entity_name.is_empty() || !args.entity_type.is_empty() || args.entity_default;
+    let specific = args.topic.is_some()
+        || args.client.is_some()
+        || args.user.is_some()
+        || args.broker.is_some()
+        || args.client_defaults
+        || args.user_defaults
+        || args.broker_defaults;
+    if generic && specific {
+        return Err(illegal(
+            "--entity-{type,name,default} should not be used in conjunction with specific entity flags".to_owned(),
+        ));
+    }
+    let has_name = names.iter().any(|n| !n.is_empty());
+    let has_default = names.iter().any(String::is_empty);
+    let quota_like = types
+        .iter()
+        .any(|t| matches!(t.as_str(), "users" | "clients" | "brokers" | "ips"));
+    if args.describe && !quota_like && args.entity_default {
+        return Err(illegal(format!(
+            "--entity-default must not be specified with --describe of {}",
+            types.join(",")
+        )));
+    }
+    if args.alter {
+        if quota_like {
+            if !has_name && !has_default {
+                return Err(illegal("An entity-name or default entity must be specified with --alter of users, clients, brokers or ips".to_owned()));
+            }
+        } else if !has_name {
+            return Err(illegal(format!(
+                "An entity name must be specified with --alter of {}",
+                types.join(",")
+            )));
+        }
+        if args.add_config.is_some() && args.add_config_file.is_some() {
+            return Err(illegal(
+                "Only one of --add-config or --add-config-file must be specified".to_owned(),
+            ));
+        }
+        // ConfigCommand.processCommand.
+        if types.len() != names.len() {
+            return Err(illegal(
+                "An entity name must be specified for every entity type".to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The entity a command addresses: `None` name means "every topic" (describe only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Entity {
@@ -125,31 +319,9 @@ struct Entity {
     name: Option<String>,
 }
 
-fn entity(args: &ConfigsArgs) -> Result<Entity, ToolError> {
-    if let Some(topic) = &args.topic {
-        return Ok(Entity {
-            resource_type: ConfigResourceType::Topic,
-            name: Some(topic.clone()),
-        });
-    }
-    if let Some(broker) = &args.broker {
-        return Ok(Entity {
-            resource_type: ConfigResourceType::Broker,
-            name: Some(broker.clone()),
-        });
-    }
-    if args.broker_defaults {
-        return Ok(Entity {
-            resource_type: ConfigResourceType::Broker,
-            name: Some(String::new()),
-        });
-    }
-    let name = if args.entity_default {
-        Some(String::new())
-    } else {
-        args.entity_name.clone()
-    };
-    match args.entity_type.as_deref() {
+fn entity(types: &[String], names: &[String]) -> Result<Entity, ToolError> {
+    let name = names.first().cloned();
+    match types.first().map(String::as_str) {
         Some("topics") => Ok(Entity {
             resource_type: ConfigResourceType::Topic,
             name,
@@ -162,13 +334,8 @@ fn entity(args: &ConfigsArgs) -> Result<Entity, ToolError> {
             resource_type: ConfigResourceType::BrokerLogger,
             name,
         }),
-        Some(other @ ("users" | "clients" | "ips" | "client-metrics" | "groups")) => {
-            Err(ToolError::Illegal(anyhow::anyhow!(
-                "--entity-type {other} is not supported by fjord yet (quotas and SCRAM credentials are not implemented)"
-            )))
-        }
         Some(other) => Err(ToolError::Illegal(anyhow::anyhow!(
-            "Invalid entity type {other}, the entity type must be one of users, brokers, topics, clients, ips, client-metrics, groups, broker-loggers"
+            "--entity-type {other} is not supported by fjord yet (ip quotas, client metrics and group configs are not implemented)"
         ))),
         None => Err(ToolError::Usage(
             "--entity-type must be specified".to_owned(),
@@ -187,17 +354,69 @@ async fn execute(args: &ConfigsArgs, output: &mut Output) -> Result<(), ToolErro
             "Either --bootstrap-server or --bootstrap-controller must be specified"
         )));
     }
-    let entity = entity(args)?;
+    let types = entity_types(args);
+    let names = entity_names(args);
+    check_entities(args, &types, &names)?;
+    let quota_entity = matches!(
+        types.first().map(String::as_str),
+        Some(users_clients::USERS | users_clients::CLIENTS)
+    );
+    let entity = if quota_entity {
+        None
+    } else {
+        Some(entity(&types, &names)?)
+    };
+    let changes = if args.alter {
+        Some(configs_to_change(args)?)
+    } else {
+        None
+    };
     let mut admin = props::admin_client(
         args.bootstrap_server.as_deref(),
         args.command_config.as_deref(),
     )
     .map_err(ToolError::Illegal)?;
-    if args.describe {
-        describe(&mut admin, &entity, args.all, output).await
-    } else {
-        alter(&mut admin, &entity, args, output).await
+    match (entity, changes) {
+        (None, None) => users_clients::describe(&mut admin, &types, &names, output).await,
+        (None, Some((to_add, to_delete))) => {
+            users_clients::alter(&mut admin, &types, &names, &to_add, &to_delete, output).await
+        }
+        (Some(entity), None) => describe(&mut admin, &entity, args.all, output).await,
+        (Some(entity), Some((to_add, to_delete))) => {
+            alter(&mut admin, &entity, args, to_add, to_delete, output).await
+        }
     }
+}
+
+/// Keys and values to set, keys to delete.
+type ConfigChanges = (Vec<(String, String)>, Vec<String>);
+
+/// `--add-config`/`--add-config-file` pairs and `--delete-config` keys
+/// (`parseConfigsToBeAdded`, `parseConfigsToBeDeleted`).
+fn configs_to_change(
+    args: &ConfigsArgs,
+) -> Result<ConfigChanges, ToolError> {
+    let mut to_add = match &args.add_config {
+        Some(text) => parse_add_config(text)?,
+        None => Vec::new(),
+    };
+    if let Some(path) = &args.add_config_file {
+        to_add.extend(props::load_file(path).map_err(ToolError::Illegal)?);
+    }
+    let to_delete: Vec<String> = args
+        .delete_config
+        .as_deref()
+        .map(|d| {
+            d.split(',')
+                .map(|k| k.trim().to_owned())
+                .filter(|k| !k.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if to_add.is_empty() && to_delete.is_empty() {
+        return Err(ToolError::Usage("At least one of --add-config, --add-config-file, or --delete-config must be specified with --alter".to_owned()));
+    }
+    Ok((to_add, to_delete))
 }
 
 async fn describe(
@@ -319,34 +538,16 @@ async fn alter(
     admin: &mut AdminClient,
     entity: &Entity,
     args: &ConfigsArgs,
+    to_add: Vec<(String, String)>,
+    to_delete: Vec<String>,
     output: &mut Output,
 ) -> Result<(), ToolError> {
     let name = entity.name.clone().ok_or_else(|| {
         ToolError::Illegal(anyhow::anyhow!(
-            "an entity name must be specified with --alter of {}",
-            args.entity_type.as_deref().unwrap_or("topics")
+            "An entity name must be specified with --alter of {}",
+            args.entity_type.first().map_or("topics", String::as_str)
         ))
     })?;
-    let mut to_add = match &args.add_config {
-        Some(text) => parse_add_config(text)?,
-        None => Vec::new(),
-    };
-    if let Some(path) = &args.add_config_file {
-        to_add.extend(props::load_file(path).map_err(ToolError::Illegal)?);
-    }
-    let to_delete: Vec<String> = args
-        .delete_config
-        .as_deref()
-        .map(|d| {
-            d.split(',')
-                .map(|k| k.trim().to_owned())
-                .filter(|k| !k.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    if to_add.is_empty() && to_delete.is_empty() {
-        return Err(ToolError::Usage("At least one of --add-config, --add-config-file, or --delete-config must be specified with --alter".to_owned()));
-    }
     let resource = ConfigResource {
         resource_type: entity.resource_type,
         name: name.clone(),

@@ -3,7 +3,7 @@
 //!
 //! # Layout
 //! - [`topics`]: `kafka-topics.sh` (TopicCommand).
-//! - [`configs`]: `kafka-configs.sh` (ConfigCommand) for topics and brokers.
+//! - [`configs`]: `kafka-configs.sh` (ConfigCommand) for topics, brokers, users and clients.
 //! - [`consumer_groups`]: `kafka-consumer-groups.sh` (ConsumerGroupCommand).
 //! - [`get_offsets`]: `kafka-get-offsets.sh` (GetOffsetShell).
 //! - [`delete_records`]: `kafka-delete-records.sh` (DeleteRecordsCommand).
@@ -102,10 +102,21 @@ pub async fn run_tool(tool: &str, argv: Vec<OsString>, output: &mut Output) -> u
             Ok(args) => topics::run(args, output).await,
             Err(code) => code,
         },
-        "configs" => match parse::<configs::ConfigsArgs>("kafka-configs.sh", argv, output) {
-            Ok(args) => configs::run(args, output).await,
-            Err(code) => code,
-        },
+        "configs" => {
+            let ordered = configs::ordered_entity_names(&argv);
+            let raw: Vec<String> = argv
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            match parse::<configs::ConfigsArgs>("kafka-configs.sh", argv, output) {
+                Ok(mut args) => {
+                    args.ordered_entity_names = Some(ordered);
+                    args.raw_args = Some(raw);
+                    configs::run(args, output).await
+                }
+                Err(code) => code,
+            }
+        }
         "consumer-groups" => match parse::<consumer_groups::ConsumerGroupsArgs>(
             "kafka-consumer-groups.sh",
             argv,

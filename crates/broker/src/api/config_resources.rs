@@ -2,6 +2,7 @@
 //! CreateTopics v5+: resource types on the wire, config rows with their sources, and the
 //! post-commit step that applies metadata changes to the logs.
 
+use fjord_config::synonyms::{BrokerConfigLayers, broker_config_synonyms};
 use fjord_config::topic::topic_key;
 use fjord_config::{ConfigEntry, ConfigSource, ConfigType, Properties, TopicConfigs};
 use fjord_metadata::records::ConfigResourceType;
@@ -138,22 +139,25 @@ pub fn describe_topic(
                 .map_err(|_| ResourceError::UnknownTopic(topic.to_owned()))?
         }
     };
-    let broker_entries = server.describe();
+    // ConfigHelper.createTopicConfigEntry: the override, then the primary broker synonym's
+    // rows (fjord_config::synonyms); the row's source is the first synonym's.
+    let layers = BrokerConfigLayers {
+        per_broker: image.configs(&ConfigResource::broker(Some(ctx.config.node_id))),
+        cluster_default: image.configs(&ConfigResource::broker(None)),
+        server,
+    };
     Ok(effective
         .describe()
         .into_iter()
-        .map(|entry| {
+        .map(|mut entry| {
             let key = topic_key(&entry.name);
-            let mut synonyms = Vec::new();
-            if entry.source == ConfigSource::DynamicTopicConfig {
-                synonyms.push((entry.name.clone(), entry.value.clone(), entry.source));
-            }
-            if let Some(broker) = key
-                .and_then(|k| k.broker_synonym)
-                .and_then(|name| broker_entries.iter().find(|b| b.name == name))
-            {
-                synonyms.push((broker.name.clone(), broker.value.clone(), broker.source));
-            }
+            let topic_override = overrides
+                .and_then(|o| o.get(&entry.name))
+                .map(String::as_str);
+            let synonyms = layers.topic_synonyms(&entry.name, topic_override);
+            entry.source = synonyms
+                .first()
+                .map_or(ConfigSource::DefaultConfig, |(_, _, source)| *source);
             DescribedConfig {
                 config_type: key.map_or(ConfigType::String, |k| k.ty),
                 entry,
@@ -176,40 +180,36 @@ pub fn describe_broker(
     let per_broker = image.configs(&ConfigResource::broker(Some(ctx.config.node_id)));
     let cluster_default = image.configs(&ConfigResource::broker(None));
     let describe_default_only = resource.name.is_empty();
+    let layers = BrokerConfigLayers {
+        per_broker,
+        cluster_default,
+        server: &ctx.config.server,
+    };
     ctx.config
         .server
         .describe()
         .into_iter()
-        .map(|entry| {
+        .map(|mut entry| {
             let config_type = fjord_config::broker_keys::broker_key(&entry.name)
                 .map_or(ConfigType::String, |k| k.ty);
-            let mut synonyms: Vec<Synonym> = Vec::new();
-            let dynamic = |map: Option<&std::collections::BTreeMap<String, String>>| {
-                map.and_then(|m| m.get(&entry.name)).cloned()
-            };
-            if !describe_default_only && let Some(value) = dynamic(per_broker) {
-                synonyms.push((
-                    entry.name.clone(),
-                    Some(value),
-                    ConfigSource::DynamicBrokerConfig,
-                ));
-            }
-            if let Some(value) = dynamic(cluster_default) {
-                synonyms.push((
-                    entry.name.clone(),
-                    Some(value),
-                    ConfigSource::DynamicDefaultBrokerConfig,
-                ));
-            }
-            if !describe_default_only || entry.source == ConfigSource::DefaultConfig {
-                synonyms.push((entry.name.clone(), entry.value.clone(), entry.source));
-            }
-            let mut entry = entry;
-            if let Some((_, value, source)) = synonyms.first() {
-                if !entry.is_sensitive {
-                    entry.value = value.clone();
+            // ConfigHelper.createBrokerConfigEntry: the synonym group's rows; the cluster-wide
+            // default resource keeps only DYNAMIC_DEFAULT_BROKER_CONFIG rows.
+            let group = broker_config_synonyms(&entry.name);
+            let synonyms: Vec<Synonym> = layers
+                .synonyms(&entry.name, &group, entry.is_sensitive)
+                .into_iter()
+                .filter(|(_, _, source)| {
+                    !describe_default_only || *source == ConfigSource::DynamicDefaultBrokerConfig
+                })
+                .collect();
+            match synonyms.first() {
+                Some((_, value, source)) => {
+                    if !entry.is_sensitive {
+                        entry.value = value.clone();
+                    }
+                    entry.source = *source;
                 }
-                entry.source = *source;
+                None => entry.source = ConfigSource::DefaultConfig,
             }
             DescribedConfig {
                 entry,

@@ -39,7 +39,8 @@ pub fn for_api(api: ApiKey, version: i16, fx: &Fixture) -> Option<Vec<Probe>> {
         ApiKey::OffsetForLeaderEpoch => offset_for_leader_epoch(version, fx),
         other => {
             return crate::admin_probes::for_api(other, version, fx)
-                .or_else(|| crate::group_probes::for_api(other, version, fx));
+                .or_else(|| crate::group_probes::for_api(other, version, fx))
+                .or_else(|| crate::security_probes::for_api(other, version, fx));
         }
     };
     Some(probes)
