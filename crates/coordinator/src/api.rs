@@ -330,4 +330,6 @@ pub enum CoordinatorResponse {
     OffsetDelete(OffsetDeleteResponse),
     /// DeleteGroups: (group id, error) in request order.
     DeleteGroups(Vec<(String, Option<GroupError>)>),
+    /// ConsumerGroupHeartbeat (KIP-848).
+    ConsumerHeartbeat(crate::consumer::api::ConsumerHeartbeatResponse),
 }

@@ -21,6 +21,14 @@ pub struct GroupCoordinatorConfig {
     /// `offset.metadata.max.bytes` (4096): larger commit metadata gets
     /// OFFSET_METADATA_TOO_LARGE.
     pub offset_metadata_bytes_max: usize,
+    /// `group.consumer.session.timeout.ms` (45000): KIP-848 member session.
+    pub consumer_session_timeout_ms: i32,
+    /// `group.consumer.heartbeat.interval.ms` (5000): KIP-848 heartbeat interval.
+    pub consumer_heartbeat_interval_ms: i32,
+    /// `group.consumer.assignors` (uniform, range): the first is the default.
+    pub consumer_assignors: Vec<String>,
+    /// `group.consumer.max.size` (Kafka: `Integer.MAX_VALUE`).
+    pub consumer_group_size_max: usize,
     /// Seed of the member-id generator (Kafka uses `UUID.randomUUID()`); the broker passes
     /// fresh randomness, tests a fixed value.
     pub member_id_seed: u64,
@@ -36,6 +44,10 @@ impl Default for GroupCoordinatorConfig {
             offsets_retention_ms: 10_080 * 60 * 1_000,
             offsets_retention_check_interval_ms: 600_000,
             offset_metadata_bytes_max: 4_096,
+            consumer_session_timeout_ms: 45_000,
+            consumer_heartbeat_interval_ms: 5_000,
+            consumer_assignors: vec!["uniform".to_string(), "range".to_string()],
+            consumer_group_size_max: i32::MAX as usize,
             member_id_seed: 0x5eed,
         }
     }

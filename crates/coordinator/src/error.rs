@@ -46,6 +46,18 @@ pub enum GroupError {
     /// GROUP_SUBSCRIBED_TO_TOPIC (86): KIP-496 OffsetDelete on a subscribed topic.
     #[error("the group is subscribed to the topic")]
     GroupSubscribedToTopic,
+    /// INVALID_REQUEST (42): a KIP-848 heartbeat missing a field its epoch requires.
+    #[error("the request is invalid")]
+    InvalidRequest,
+    /// FENCED_MEMBER_EPOCH (110): KIP-848, the member's epoch is not its current one.
+    #[error("the member epoch is fenced: rejoin with epoch 0")]
+    FencedMemberEpoch,
+    /// UNSUPPORTED_ASSIGNOR (112): KIP-848, the server assignor is not configured.
+    #[error("the requested server assignor is not supported")]
+    UnsupportedAssignor,
+    /// STALE_MEMBER_EPOCH (113): KIP-848 OffsetCommit with an old member epoch.
+    #[error("the member epoch is stale")]
+    StaleMemberEpoch,
 }
 
 impl GroupError {
@@ -66,6 +78,10 @@ impl GroupError {
             Self::GroupMaxSizeReached => 81,
             Self::FencedInstanceId => 82,
             Self::GroupSubscribedToTopic => 86,
+            Self::InvalidRequest => 42,
+            Self::FencedMemberEpoch => 110,
+            Self::UnsupportedAssignor => 112,
+            Self::StaleMemberEpoch => 113,
         }
     }
 }

@@ -9,6 +9,8 @@
 //!   and `replay`, the only way persisted state changes.
 //! - `group`: the in-memory classic group and its state machine
 //!   (Empty → PreparingRebalance → CompletingRebalance → Stable, Dead).
+//! - [`consumer`]: KIP-848 consumer groups: state, reconciliation, server assignors; the
+//!   shard's `consumer_group_heartbeat` / `consumer_group_describe` drive them.
 //! - [`api`]: plain request/response types the broker maps wire messages to.
 //! - [`error`]: [`GroupError`], Kafka's errors and their codes.
 //! - [`writer`]: the [`PartitionWriter`] seam, batch encoding, and loading by replay.
@@ -22,6 +24,7 @@
 
 pub mod api;
 pub mod config;
+pub mod consumer;
 pub mod error;
 mod group;
 pub mod limits;
@@ -33,12 +36,16 @@ pub mod writer;
 
 pub use api::*;
 pub use config::GroupCoordinatorConfig;
+pub use consumer::api::{
+    ConsumerHeartbeatRequest, ConsumerHeartbeatResponse, DescribedConsumerGroup,
+    DescribedConsumerMember, TopicInfo, TopicsSnapshot,
+};
 pub use error::GroupError;
 pub use group::GroupState;
 pub use partition::{java_string_hash_code, partition_for_group};
 pub use records::{
-    CoordinatorRecord, GroupMetadataValue, MemberMetadata, OffsetCommitKey, OffsetCommitValue,
-    RecordDecodeError,
+    ConsumerGroupRecord, CoordinatorRecord, GroupMetadataValue, MemberMetadata, OffsetCommitKey,
+    OffsetCommitValue, RecordDecodeError,
 };
 pub use shard::{CoordinatorResult, GroupCoordinatorShard};
 pub use writer::{

@@ -101,11 +101,25 @@ fn tombstones_unknown_types_and_damage() {
         CoordinatorRecord::OffsetCommit { value: None, .. }
     ));
     assert_eq!(tombstone.encode_value(), None);
-    // Type 3 is ConsumerGroupMetadataKey (KIP-848): not ours.
+    // Type 3 is ConsumerGroupMetadataKey (KIP-848): a group tombstone.
     assert_eq!(
         CoordinatorRecord::decode(&hex("0003 0001 67"), None),
-        Err(RecordDecodeError::UnknownRecordType(3))
+        Ok(CoordinatorRecord::ConsumerGroup(
+            ConsumerGroupRecord::Metadata {
+                group: "g".into(),
+                epoch: None
+            }
+        ))
     );
+    // Type 4 (ConsumerGroupPartitionMetadata, superseded in 4.1) and 9+ (share and streams
+    // groups) are not ours: a loader skips them.
+    for kind in ["0004", "0009", "000b"] {
+        let key = hex(&format!("{kind} 0001 67"));
+        assert!(matches!(
+            CoordinatorRecord::decode(&key, None),
+            Err(RecordDecodeError::UnknownRecordType(_))
+        ));
+    }
     assert!(matches!(
         CoordinatorRecord::decode(&hex(OFFSET_KEY), Some(&hex("0005 00"))),
         Err(RecordDecodeError::UnknownValueVersion { version: 5, .. })

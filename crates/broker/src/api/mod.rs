@@ -15,6 +15,8 @@ pub mod alter_configs;
 pub mod alter_user_scram_credentials;
 pub mod api_versions;
 pub mod config_resources;
+pub mod consumer_group_describe;
+pub mod consumer_group_heartbeat;
 pub mod create_partitions;
 pub mod create_topics;
 pub mod delete_groups;
@@ -104,11 +106,12 @@ impl BrokerContext {
             0,
         )?;
         let groups = GroupCoordinatorRuntime::new(replicas.server());
+        let registry = registry_for(replicas.server());
         Ok(Self {
             config,
             replicas,
             groups,
-            registry: registry(),
+            registry,
             controller_registry: controller_registry(),
             bound_addrs: Mutex::default(),
             producer_ids: Mutex::new(producer_ids),
@@ -216,12 +219,36 @@ apis! {
         delete_groups => DeleteGroups,
         list_groups => ListGroups,
         describe_groups => DescribeGroups,
+        consumer_group_heartbeat => ConsumerGroupHeartbeat,
+        consumer_group_describe => ConsumerGroupDescribe,
         describe_client_quotas => DescribeClientQuotas,
         alter_client_quotas => AlterClientQuotas,
         describe_user_scram_credentials => DescribeUserScramCredentials,
         alter_user_scram_credentials => AlterUserScramCredentials,
     ],
     beside: [fetch],
+}
+
+/// The broker registry for this configuration: KIP-848's ConsumerGroupHeartbeat and
+/// ConsumerGroupDescribe are advertised only when `group.coordinator.rebalance.protocols`
+/// (Kafka 4.0 default `classic,consumer`) includes `consumer` (Kafka
+/// `GroupCoordinatorConfig.GROUP_COORDINATOR_REBALANCE_PROTOCOLS_CONFIG`).
+pub fn registry_for(server: &fjord_config::ServerConfig) -> ApiRegistry {
+    let protocols = server
+        .raw()
+        .get("group.coordinator.rebalance.protocols")
+        .map_or_else(|| "classic,consumer".to_owned(), str::to_owned);
+    let consumer = protocols
+        .split(',')
+        .any(|p| p.trim().eq_ignore_ascii_case("consumer"));
+    let all = registry();
+    ApiRegistry::new(all.specs().copied().filter(|spec| {
+        consumer
+            || !matches!(
+                spec.api_key,
+                ApiKey::ConsumerGroupHeartbeat | ApiKey::ConsumerGroupDescribe
+            )
+    }))
 }
 
 /// The API registry of controller listeners: the `ControllerApis` subset a combined node

@@ -352,6 +352,27 @@ pub fn coordinator_config(server: &fjord_config::ServerConfig) -> GroupCoordinat
         offset_metadata_bytes_max: long("offset.metadata.max.bytes")
             .and_then(|v| usize::try_from(v).ok())
             .unwrap_or(defaults.offset_metadata_bytes_max),
+        consumer_session_timeout_ms: int("group.consumer.session.timeout.ms")
+            .filter(|v| *v >= 1)
+            .unwrap_or(defaults.consumer_session_timeout_ms),
+        consumer_heartbeat_interval_ms: int("group.consumer.heartbeat.interval.ms")
+            .filter(|v| *v >= 1)
+            .unwrap_or(defaults.consumer_heartbeat_interval_ms),
+        consumer_assignors: server
+            .raw()
+            .get("group.consumer.assignors")
+            .map(|list| {
+                list.split(',')
+                    .map(|name| name.trim().to_owned())
+                    .filter(|name| !name.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|list| !list.is_empty())
+            .unwrap_or(defaults.consumer_assignors),
+        consumer_group_size_max: long("group.consumer.max.size")
+            .and_then(|v| usize::try_from(v).ok())
+            .filter(|v| *v >= 1)
+            .unwrap_or(defaults.consumer_group_size_max),
         member_id_seed: u64::try_from(now_ms()).unwrap_or(0)
             ^ u64::from(std::process::id()).rotate_left(32),
     }

@@ -1,4 +1,4 @@
-//! Sweep builders for the classic group APIs (KIP-848's consumer groups excluded). Requests
+//! Sweep builders for the group APIs (classic, and KIP-848's heartbeat/describe). Requests
 //! name a member the coordinator never saw, so none waits for a rebalance; offsets are
 //! committed as an admin client does (generation -1, empty member id).
 
@@ -52,8 +52,53 @@ pub fn for_api(api: ApiKey, version: i16, fx: &Fixture) -> Option<Vec<Probe>> {
         ApiKey::DeleteGroups => delete_groups(),
         ApiKey::ListGroups => list_groups(version),
         ApiKey::DescribeGroups => describe_groups(version),
+        ApiKey::ConsumerGroupHeartbeat => consumer_group_heartbeat(),
+        ApiKey::ConsumerGroupDescribe => consumer_group_describe(),
         _ => return None,
     })
+}
+
+/// ConsumerGroupHeartbeat (KIP-848, `ConsumerGroupHeartbeatRequest.json`) of a stranger
+/// with a non-zero epoch: UNKNOWN_MEMBER_ID, nothing created.
+fn consumer_group_heartbeat() -> Vec<Probe> {
+    let request =
+        fjord_protocol::kafka_protocol::messages::ConsumerGroupHeartbeatRequest::default()
+            .with_group_id(group("sweep-consumer"))
+            .with_member_id(s(STRANGER))
+            .with_member_epoch(3);
+    vec![Probe::reply(
+        "unknown member",
+        RequestKind::ConsumerGroupHeartbeat(request),
+        |r, _| {
+            let response = unpack!(r, ConsumerGroupHeartbeat);
+            ensure!(
+                response.error_code == UNKNOWN_MEMBER_ID,
+                "error code {}, expected UNKNOWN_MEMBER_ID",
+                response.error_code
+            );
+            Ok(())
+        },
+    )]
+}
+
+/// ConsumerGroupDescribe (KIP-848) of a group that is not a consumer group.
+fn consumer_group_describe() -> Vec<Probe> {
+    let request = fjord_protocol::kafka_protocol::messages::ConsumerGroupDescribeRequest::default()
+        .with_group_ids(vec![group("sweep-no-such-consumer-group")]);
+    vec![Probe::reply(
+        "unknown group",
+        RequestKind::ConsumerGroupDescribe(request),
+        |r, _| {
+            let response = unpack!(r, ConsumerGroupDescribe);
+            ensure!(response.groups.len() == 1, "one group described");
+            let error = response.groups[0].error_code;
+            ensure!(
+                error == GROUP_ID_NOT_FOUND,
+                "error code {error}, expected GROUP_ID_NOT_FOUND"
+            );
+            Ok(())
+        },
+    )]
 }
 
 /// JoinGroup (`JoinGroupRequest.json`): a stranger's id is UNKNOWN_MEMBER_ID; from v4 an

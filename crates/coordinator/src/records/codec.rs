@@ -53,6 +53,15 @@ impl<'a> Reader<'a> {
         Ok(i16::from_be_bytes(self.array(field)?))
     }
 
+    pub(crate) fn i8(&mut self, field: &'static str) -> Result<i8, RecordDecodeError> {
+        Ok(i8::from_be_bytes(self.array(field)?))
+    }
+
+    /// `uuid`: 16 bytes.
+    pub(crate) fn uuid(&mut self, field: &'static str) -> Result<[u8; 16], RecordDecodeError> {
+        self.array(field)
+    }
+
     pub(crate) fn i32(&mut self, field: &'static str) -> Result<i32, RecordDecodeError> {
         Ok(i32::from_be_bytes(self.array(field)?))
     }
@@ -235,6 +244,43 @@ impl Writer {
             None => self.i16(-1),
             Some(text) => self.string(text),
         }
+    }
+
+    pub(crate) fn i8(&mut self, value: i8) {
+        self.buf.extend_from_slice(&value.to_be_bytes());
+    }
+
+    /// Kafka `ByteUtils.writeUnsignedVarint`.
+    pub(crate) fn unsigned_varint(&mut self, mut value: u32) {
+        while value >= 0x80 {
+            self.buf.push((value as u8 & 0x7f) | 0x80);
+            value >>= 7;
+        }
+        self.buf.push(value as u8);
+    }
+
+    /// A compact length prefix: length + 1, 0 for null (flexible versions).
+    pub(crate) fn compact_len(&mut self, len: Option<usize>) {
+        let value = len.map_or(0, |l| u32::try_from(l + 1).unwrap_or(u32::MAX));
+        self.unsigned_varint(value);
+    }
+
+    /// A compact nullable `string` (flexible versions).
+    pub(crate) fn compact_nullable_string(&mut self, value: Option<&str>) {
+        self.compact_len(value.map(str::len));
+        if let Some(text) = value {
+            self.buf.extend_from_slice(text.as_bytes());
+        }
+    }
+
+    /// `uuid`: 16 bytes.
+    pub(crate) fn uuid(&mut self, value: &[u8; 16]) {
+        self.buf.extend_from_slice(value);
+    }
+
+    /// An empty tagged-field section.
+    pub(crate) fn no_tagged_fields(&mut self) {
+        self.unsigned_varint(0);
     }
 
     /// `bytes`: i32 length then the bytes.

@@ -2,9 +2,9 @@
 //!
 //! A record's key starts with an i16 *record type* (Kafka calls it the key version):
 //! 0 = `LegacyOffsetCommitKey`, 1 = `OffsetCommitKey` (same layout), 2 = `GroupMetadataKey`.
-//! Types 3+ belong to KIP-848 consumer groups, share groups and streams groups, which this
-//! coordinator does not implement; [`CoordinatorRecord::decode`] reports them as
-//! [`RecordDecodeError::UnknownRecordType`] so a loader can skip them.
+//! Types 3, 5, 6, 7, 8 are KIP-848 consumer-group records (`consumer_group`); type 4 and
+//! the share/streams group types (9+) are not implemented: [`CoordinatorRecord::decode`]
+//! reports them as [`RecordDecodeError::UnknownRecordType`] so a loader can skip them.
 //! A value starts with an i16 schema version; a null value is a tombstone (a delete under
 //! compaction).
 //!
@@ -17,9 +17,13 @@
 //! `GroupMetadataValue.json`.
 
 mod codec;
+mod consumer_group;
 mod group_metadata;
 mod offset_commit;
 
+pub use consumer_group::{
+    ConsumerGroupRecord, ConsumerMemberAssignment, ConsumerMemberMetadata, TopicPartitions,
+};
 pub use group_metadata::{GroupMetadataValue, MemberMetadata};
 pub use offset_commit::OffsetCommitValue;
 
@@ -126,6 +130,8 @@ pub enum CoordinatorRecord {
         /// The group's persisted state, or `None` to delete the group.
         value: Option<GroupMetadataValue>,
     },
+    /// A KIP-848 consumer-group record (types 3, 5, 6, 7, 8).
+    ConsumerGroup(ConsumerGroupRecord),
 }
 
 impl CoordinatorRecord {
@@ -134,6 +140,7 @@ impl CoordinatorRecord {
         match self {
             Self::OffsetCommit { key, .. } => &key.group,
             Self::GroupMetadata { group, .. } => group,
+            Self::ConsumerGroup(record) => record.group_id(),
         }
     }
 
@@ -151,6 +158,7 @@ impl CoordinatorRecord {
                 writer.i16(RECORD_TYPE_GROUP_METADATA);
                 writer.string(group);
             }
+            Self::ConsumerGroup(record) => return record.encode_key(),
         }
         writer.buf
     }
@@ -160,6 +168,7 @@ impl CoordinatorRecord {
         match self {
             Self::OffsetCommit { value, .. } => value.as_ref().map(OffsetCommitValue::encode),
             Self::GroupMetadata { value, .. } => value.as_ref().map(GroupMetadataValue::encode),
+            Self::ConsumerGroup(record) => record.encode_value(),
         }
     }
 
@@ -185,7 +194,9 @@ impl CoordinatorRecord {
                 let value = value.map(GroupMetadataValue::decode).transpose()?;
                 Ok(Self::GroupMetadata { group, value })
             }
-            other => Err(RecordDecodeError::UnknownRecordType(other)),
+            other => ConsumerGroupRecord::decode(other, &key[2..], value)?
+                .map(Self::ConsumerGroup)
+                .ok_or(RecordDecodeError::UnknownRecordType(other)),
         }
     }
 }

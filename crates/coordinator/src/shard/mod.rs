@@ -28,6 +28,7 @@
 //! - `admin`: ListGroups, DescribeGroups, DeleteGroups.
 
 mod admin;
+mod consumer;
 mod join;
 mod membership;
 mod offsets;
@@ -65,6 +66,11 @@ pub struct GroupCoordinatorShard {
     offsets: BTreeMap<String, GroupOffsets>,
     member_id_state: u64,
     next_offset_expiry_ms: Option<i64>,
+    /// KIP-848 consumer groups.
+    consumer_groups: BTreeMap<String, crate::consumer::ConsumerGroup>,
+    /// The topic view of the last ConsumerGroupHeartbeat (used when a timer recomputes a
+    /// target assignment).
+    topics: crate::consumer::api::TopicsSnapshot,
 }
 
 impl GroupCoordinatorShard {
@@ -78,6 +84,8 @@ impl GroupCoordinatorShard {
             offsets: BTreeMap::new(),
             member_id_state,
             next_offset_expiry_ms: None,
+            consumer_groups: BTreeMap::new(),
+            topics: BTreeMap::new(),
         }
     }
 
@@ -89,6 +97,11 @@ impl GroupCoordinatorShard {
     /// The state of `group_id`, `None` if the shard does not know it.
     pub fn group_state(&self, group_id: &str) -> Option<GroupState> {
         self.groups.get(group_id).map(|g| g.state)
+    }
+
+    /// The KIP-848 consumer group `group_id` (epochs, members, assignments).
+    pub fn consumer_group(&self, group_id: &str) -> Option<&crate::consumer::ConsumerGroup> {
+        self.consumer_groups.get(group_id)
     }
 
     /// The generation of `group_id`.
@@ -139,6 +152,9 @@ impl GroupCoordinatorShard {
             } => self.replay_group(group, value),
             CoordinatorRecord::GroupMetadata { group, value: None } => {
                 self.groups.remove(group);
+            }
+            CoordinatorRecord::ConsumerGroup(record) => {
+                crate::consumer::replay(&mut self.consumer_groups, record);
             }
         }
     }
@@ -213,6 +229,7 @@ impl GroupCoordinatorShard {
     pub fn next_deadline_ms(&self) -> Option<i64> {
         let mut deadlines = Vec::new();
         deadlines.extend(self.next_offset_expiry_ms);
+        deadlines.extend(self.consumer_deadlines());
         for group in self.groups.values() {
             deadlines.extend(group.join_deadline_ms);
             deadlines.extend(group.sync_deadline_ms);
@@ -235,6 +252,7 @@ impl GroupCoordinatorShard {
         for group_id in group_ids {
             self.tick_group(&group_id, now_ms, &mut out);
         }
+        self.tick_consumer_groups(now_ms, &mut out);
         match self.next_offset_expiry_ms {
             None => {
                 self.next_offset_expiry_ms =

@@ -45,6 +45,14 @@ impl GroupCoordinatorShard {
         now_ms: i64,
     ) -> Result<(), GroupError> {
         validate_group_id(&request.group_id)?;
+        if let Some(result) = self.validate_consumer_commit(
+            &request.group_id,
+            &request.member_id,
+            request.generation_id,
+        ) {
+            // KIP-848: OffsetCommit v9 carries the member epoch in GenerationIdOrMemberEpoch.
+            return result;
+        }
         if !self.groups.contains_key(&request.group_id) {
             if request.generation_id >= 0 {
                 return Err(if request.api_version >= GROUP_ID_NOT_FOUND_VERSION_MIN {
@@ -251,13 +259,23 @@ impl GroupCoordinatorShard {
         let retention_ms = self.config.offsets_retention_ms;
         let mut expired: Vec<OffsetCommitKey> = Vec::new();
         for (group_id, offsets) in &self.offsets {
-            let Some(condition) = self.groups.get(group_id).map_or(
-                Some(ExpiryCondition {
-                    base: ExpiryBase::CommitTime,
-                    subscribed: Vec::new(),
-                }),
-                expiry_condition,
-            ) else {
+            // Kafka `ConsumerGroup.offsetExpirationCondition`: commit time, except topics
+            // the members subscribe to.
+            let consumer =
+                self.consumer_subscriptions(group_id)
+                    .map(|subscribed| ExpiryCondition {
+                        base: ExpiryBase::CommitTime,
+                        subscribed,
+                    });
+            let Some(condition) = consumer.or_else(|| {
+                self.groups.get(group_id).map_or(
+                    Some(ExpiryCondition {
+                        base: ExpiryBase::CommitTime,
+                        subscribed: Vec::new(),
+                    }),
+                    expiry_condition,
+                )
+            }) else {
                 continue;
             };
             for ((topic, partition), value) in offsets {
