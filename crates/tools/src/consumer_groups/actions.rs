@@ -323,6 +323,11 @@ fn scenario(args: &ConsumerGroupsArgs) -> Result<Scenario, ToolError> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         Scenario::ToTimestamp(now_ms - reset::parse_duration(text)?)
+    } else if let Some(path) = &args.from_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| ToolError::Illegal(anyhow::anyhow!("{}: {error}", path.display())))?;
+        let single = (args.group.len() == 1).then(|| args.group[0].as_str());
+        Scenario::FromFile(reset::parse_reset_plan(&text, single)?)
     } else if args.to_earliest {
         Scenario::ToEarliest
     } else if args.to_latest {
@@ -355,7 +360,19 @@ async fn reset_offsets(
         let committed = admin.list_group_offsets(&group_id).await?;
         let partitions = partitions_to_reset(admin, args, &committed).await?;
         let mut warnings = Vec::new();
-        let planned = reset::plan(admin, &scenario, &partitions, &committed, &mut warnings).await?;
+        let planned = match &scenario {
+            Scenario::FromFile(plan) => match plan.get(&group_id) {
+                Some(requested) => reset::plan_from_file(admin, requested, &mut warnings).await?,
+                None => {
+                    print_error(output, &format!("No reset plan for group {group_id} found"))?;
+                    results.push((group_id, Vec::new()));
+                    continue;
+                }
+            },
+            scenario => {
+                reset::plan(admin, scenario, &partitions, &committed, &mut warnings).await?
+            }
+        };
         for warning in warnings {
             // Empty-partition fallbacks are println'd by Kafka; clamping notes are logged.
             if warning.starts_with('\n') {
@@ -383,7 +400,16 @@ async fn reset_offsets(
                 .collect(),
         ));
     }
-    write!(output.out, "{}", table::reset_table(&results))?;
+    if args.export {
+        // ConsumerGroupCommand: `System.out.println(exportOffsetsToCsv(...))`.
+        writeln!(
+            output.out,
+            "{}",
+            reset::export_csv(&results, args.group.len() == 1)
+        )?;
+    } else {
+        write!(output.out, "{}", table::reset_table(&results))?;
+    }
     Ok(())
 }
 

@@ -95,6 +95,13 @@ pub struct ConsumerGroupsArgs {
     /// Reset offsets to current offset.
     #[arg(long = "to-current")]
     pub to_current: bool,
+    /// Reset offsets to values defined in CSV file (`topic,partition,offset`, or
+    /// `group,topic,partition,offset` when several groups are reset).
+    #[arg(long = "from-file", value_name = "path to CSV file")]
+    pub from_file: Option<PathBuf>,
+    /// Export operation execution to a CSV file. Supported operations: reset-offsets.
+    #[arg(long)]
+    pub export: bool,
     /// Reset offsets shifting current offset by 'n', where 'n' can be positive or negative.
     #[arg(
         long = "shift-by",
@@ -218,7 +225,7 @@ fn check_args(args: &ConsumerGroupsArgs) -> Result<Action, String> {
                 ));
             }
             if scenarios.is_empty() {
-                return Err("Option [reset-offsets] requires one of the following scenarios: [to-offset], [shift-by], [to-datetime], [by-duration], [to-earliest], [to-latest], [to-current]".to_owned());
+                return Err("Option [reset-offsets] requires one of the following scenarios: [to-offset], [shift-by], [to-datetime], [by-duration], [to-earliest], [to-latest], [to-current], [from-file]".to_owned());
             }
             if !args.all_topics && args.topic.is_empty() {
                 return Err(
@@ -257,6 +264,7 @@ fn scenario_flags(args: &ConsumerGroupsArgs) -> Vec<&'static str> {
         (args.to_earliest, "to-earliest"),
         (args.to_latest, "to-latest"),
         (args.to_current, "to-current"),
+        (args.from_file.is_some(), "from-file"),
     ]
     .into_iter()
     .filter(|(on, _)| *on)

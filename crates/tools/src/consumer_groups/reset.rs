@@ -23,6 +23,112 @@ pub enum Scenario {
     ShiftBy(i64),
     /// `--to-datetime` / `--by-duration`, resolved to a timestamp in ms.
     ToTimestamp(i64),
+    /// `--from-file`: the requested offsets by group (clamped like `--to-offset`).
+    FromFile(ResetPlan),
+}
+
+/// Offsets requested per group and partition (`parseResetPlan`).
+pub type ResetPlan = BTreeMap<String, BTreeMap<TopicPartition, i64>>;
+
+/// Splits one CSV line into fields (Jackson CSV: `"` quotes a field, `""` is a quote).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// One CSV field as Jackson writes it: quoted when it holds a comma, quote or line break.
+pub fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+fn csv_row(fields: &[String]) -> Option<(TopicPartition, i64)> {
+    let [topic, partition, offset] = fields else {
+        return None;
+    };
+    Some((
+        TopicPartition {
+            topic: topic.clone(),
+            partition: partition.trim().parse().ok()?,
+        },
+        offset.trim().parse().ok()?,
+    ))
+}
+
+/// Parses a `--from-file` CSV (`ConsumerGroupCommand.parseResetPlan`): with exactly one
+/// `--group` and a first line of `topic,partition,offset`, every line is in that form for
+/// that group; otherwise every line is `group,topic,partition,offset`.
+pub fn parse_reset_plan(text: &str, single_group: Option<&str>) -> Result<ResetPlan, ToolError> {
+    let lines: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty())
+        .map(csv_fields)
+        .collect();
+    let old_format = lines.first().is_some_and(|f| csv_row(f).is_some());
+    let mut plan = ResetPlan::new();
+    for (index, fields) in lines.iter().enumerate() {
+        let bad = || {
+            ToolError::Illegal(anyhow::anyhow!(
+                "Unable to parse line {} of the reset plan: '{}'",
+                index + 1,
+                fields.join(",")
+            ))
+        };
+        let (group, row) = match single_group {
+            Some(group) if old_format => (group.to_owned(), csv_row(fields).ok_or_else(bad)?),
+            _ => {
+                let (group, rest) = fields.split_first().ok_or_else(bad)?;
+                (group.clone(), csv_row(rest).ok_or_else(bad)?)
+            }
+        };
+        plan.entry(group).or_default().insert(row.0, row.1);
+    }
+    Ok(plan)
+}
+
+/// `exportOffsetsToCsv`: one line per partition, `topic,partition,offset` for a single
+/// `--group`, else prefixed by the group.
+pub fn export_csv(groups: &[(String, Vec<(String, i32, i64)>)], single_group: bool) -> String {
+    let mut out = String::new();
+    for (group, rows) in groups {
+        for (topic, partition, offset) in rows {
+            if !single_group {
+                out.push_str(&csv_field(group));
+                out.push(',');
+            }
+            out.push_str(&format!("{},{partition},{offset}\n", csv_field(topic)));
+        }
+    }
+    out
+}
+
+/// `resetFromFile` for one group's requested offsets: clamped into [log start, log end]
+/// (`checkOffsetsRange`).
+pub async fn plan_from_file(
+    admin: &mut AdminClient,
+    requested: &BTreeMap<TopicPartition, i64>,
+    warnings: &mut Vec<String>,
+) -> Result<BTreeMap<TopicPartition, i64>, ToolError> {
+    clamp(admin, requested.clone(), warnings).await
 }
 
 /// Parses `--to-datetime` (`Utils.getDateTime`): `YYYY-MM-DDTHH:mm:SS.sss` with an optional
@@ -285,6 +391,8 @@ pub async fn plan(
             }
             Ok(out)
         }
+        // Planned per group by the caller (`plan_from_file`).
+        Scenario::FromFile(_) => Ok(BTreeMap::new()),
         Scenario::ToTimestamp(timestamp) => {
             let found = log_offsets(
                 admin,
@@ -384,5 +492,38 @@ mod tests {
             error.to_string(),
             "Invalid partition 'x' specified in topic arg 'orders:x''"
         );
+    }
+
+    #[test]
+    fn reset_plan_csv_single_group_and_with_group_columns() {
+        // ConsumerGroupCommand.parseResetPlan: "topic,partition,offset" for one --group.
+        let tp = |t: &str, p: i32| TopicPartition {
+            topic: t.to_owned(),
+            partition: p,
+        };
+        let plan = parse_reset_plan("t,0,5\r\nt,1,7\n\n", Some("g")).unwrap();
+        assert_eq!(plan.len(), 1);
+        assert_eq!(
+            plan["g"],
+            BTreeMap::from([(tp("t", 0), 5), (tp("t", 1), 7)])
+        );
+        // Several groups (or a first line with four columns): "group,topic,partition,offset".
+        let plan = parse_reset_plan("g1,t,0,1\n\"g,2\",t,0,2\n", None).unwrap();
+        assert_eq!(plan["g1"][&tp("t", 0)], 1);
+        assert_eq!(plan["g,2"][&tp("t", 0)], 2);
+        assert!(parse_reset_plan("t,zero,5\n", Some("g")).is_err());
+    }
+
+    #[test]
+    fn export_csv_matches_the_plan_format() {
+        let groups = vec![(
+            "g".to_owned(),
+            vec![("t".to_owned(), 0, 5), ("t".to_owned(), 1, 7)],
+        )];
+        assert_eq!(export_csv(&groups, true), "t,0,5\nt,1,7\n");
+        assert_eq!(export_csv(&groups, false), "g,t,0,5\ng,t,1,7\n");
+        // Round trip: what --export prints, --from-file reads.
+        let plan = parse_reset_plan(&export_csv(&groups, true), Some("g")).unwrap();
+        assert_eq!(plan["g"].len(), 2);
     }
 }
