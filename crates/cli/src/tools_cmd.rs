@@ -4,13 +4,22 @@
 //! exits 1 with the tool's own usage, as Kafka's scripts do.
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::ExitCode;
 
-/// `fjord perf producer|consumer` (design brief) map to the tool names of Kafka's scripts.
+use clap::Parser;
+
+/// `fjord perf e2e-latency`: dispatched here to `fjord_tools::perf::e2e` directly.
+const E2E_LATENCY: &str = "e2e-latency";
+
+/// `fjord perf producer|consumer|e2e-latency` (design brief) map to the tool names of Kafka's
+/// scripts (`kafka-producer-perf-test.sh`, `kafka-consumer-perf-test.sh`,
+/// `kafka-e2e-latency.sh`).
 fn tool_name(first: &str, second: Option<&str>) -> Option<(&'static str, usize)> {
     match (first, second) {
         ("perf", Some("producer")) => Some(("producer-perf-test", 2)),
         ("perf", Some("consumer")) => Some(("consumer-perf-test", 2)),
+        ("perf", Some("e2e-latency")) => Some((E2E_LATENCY, 2)),
         _ => fjord_tools::TOOL_NAMES
             .iter()
             .find(|name| **name == first)
@@ -37,7 +46,30 @@ pub fn maybe_run(argv: &[OsString]) -> Option<ExitCode> {
     };
     let code = runtime.block_on(async {
         let mut output = fjord_tools::Output::stdio();
+        if tool == E2E_LATENCY {
+            return e2e_latency(rest, &mut output).await;
+        }
         fjord_tools::run_tool(tool, rest, &mut output).await
     });
     Some(ExitCode::from(code))
+}
+
+/// `kafka-e2e-latency.sh` arguments: a bad argument prints the usage and exits 1, as Kafka's
+/// tool does; `--help` exits 0.
+async fn e2e_latency(argv: Vec<OsString>, output: &mut fjord_tools::Output) -> u8 {
+    use fjord_tools::perf::e2e::{E2eLatencyArgs, run};
+    let full = std::iter::once(OsString::from("kafka-e2e-latency.sh")).chain(argv);
+    match E2eLatencyArgs::try_parse_from(full) {
+        Ok(args) => run(args, output).await,
+        Err(error) => {
+            let text = error.render().to_string();
+            if error.use_stderr() {
+                let _ = write!(output.err, "{text}");
+                1
+            } else {
+                let _ = write!(output.out, "{text}");
+                0
+            }
+        }
+    }
 }

@@ -1,6 +1,8 @@
-//! `kafka-producer-perf-test.sh` and `kafka-consumer-perf-test.sh` over rdkafka, with Kafka's
-//! progress and summary lines ([`stats`] holds the sans-IO accounting and formatting).
+//! `kafka-producer-perf-test.sh`, `kafka-consumer-perf-test.sh` and `kafka-e2e-latency.sh` over
+//! rdkafka, with Kafka's progress and summary lines ([`stats`] holds the sans-IO accounting and
+//! formatting of the first two).
 
 pub mod consumer;
+pub mod e2e;
 pub mod producer;
 pub mod stats;
