@@ -123,6 +123,25 @@ def wait_metadata(port: int, topic: str | None, partitions: int = 1,
     raise TimeoutError(f"no Metadata with {topic}/{partitions} on port {port} in {timeout}s")
 
 
+def wait_metadata_all(port: int, wanted: dict[str, int], timeout: float = 600.0,
+                      alive=None) -> float:
+    """Polls Metadata until every topic of `wanted` shows its partition count with leaders;
+    returns the monotonic time of the first such answer. `alive()` returning False (the
+    server exited) ends the wait early with ConnectionError."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if alive is not None and not alive():
+            raise ConnectionError(f"the server on port {port} exited")
+        try:
+            topics = probe_metadata(port, timeout=30)
+            if all(topics.get(t, 0) >= n for t, n in wanted.items()):
+                return time.monotonic()
+        except (OSError, ConnectionError, struct.error):
+            pass
+        time.sleep(0.01)
+    raise TimeoutError(f"no Metadata with all of {len(wanted)} topics on port {port}")
+
+
 async def open_api_versions(port: int, correlation_id: int):
     """Opens a connection and completes one ApiVersions v0 exchange; returns (reader, writer)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)

@@ -11,6 +11,7 @@ Every command line run is appended to `COMMANDS` so the report can print them ex
 import os
 import random
 import re
+import resource
 import shlex
 import string
 import subprocess
@@ -36,6 +37,12 @@ def record_command(label: str, argv: list[str]) -> None:
         COMMANDS.append((label, line))
 
 
+def children_cpu() -> float:
+    """utime+stime of this process's reaped children so far (getrusage(RUSAGE_CHILDREN))."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run(label: str, argv: list[str], timeout: float = 1800.0) -> str:
     """Runs a load generator to completion; returns stdout+stderr; raises on non-zero exit."""
     record_command(label, argv)
@@ -54,6 +61,7 @@ class Throughput:
     bytes: int
     seconds: float
     latency_ms: dict = field(default_factory=dict)
+    client_cpu_s: float = 0.0  # the client process's utime+stime (single runs only)
 
     @property
     def records_per_s(self) -> float:
@@ -86,14 +94,16 @@ def rdkperf_produce(bootstrap: str, topic: str, size: int, count: int, acks: str
     if partition is not None:
         argv += ["-p", str(partition)]
     argv += extra or []
+    cpu0 = children_cpu()
     out = run(label, argv)
+    client_cpu = children_cpu() - cpu0
     last = RDK_PRODUCED.findall(out)
     if not last:
         raise RuntimeError(f"{label}: no summary line in output:\n{out[-2000:]}")
     produced, nbytes, delivered, _off, failed, ms, _rate = last[-1]
     if int(failed) or int(delivered) < int(produced):
         raise RuntimeError(f"{label}: {failed} failed, {delivered}/{produced} delivered")
-    return Throughput(int(delivered), int(nbytes), int(ms) / 1000.0)
+    return Throughput(int(delivered), int(nbytes), int(ms) / 1000.0, client_cpu_s=client_cpu)
 
 
 def rdkperf_consume(bootstrap: str, topic: str, count: int, partitions: list[int],
@@ -103,12 +113,14 @@ def rdkperf_consume(bootstrap: str, topic: str, count: int, partitions: list[int
             "-c", str(count), "-i", "60000"]
     for p in partitions:
         argv += ["-p", str(p)]
+    cpu0 = children_cpu()
     out = run(label, argv, timeout=600)
+    client_cpu = children_cpu() - cpu0
     last = RDK_CONSUMED.findall(out)
     if not last:
         raise RuntimeError(f"{label}: no summary line in output:\n{out[-2000:]}")
     msgs, nbytes, ms, _rate = last[-1]
-    return Throughput(int(msgs), int(nbytes), int(ms) / 1000.0)
+    return Throughput(int(msgs), int(nbytes), int(ms) / 1000.0, client_cpu_s=client_cpu)
 
 
 def rdkperf_e2e(bootstrap: str, topic: str, rate: int, seconds: float, size: int,

@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import loadgen, report, scale, throughput
+from . import loadgen, profile, report, scale, throughput
 from .procs import raise_nofile
 from .results import Results
 from .servers import FJORD_BIN, ROOT, FjordServer, RedisServer, TansuServer
@@ -29,13 +29,13 @@ class Config:
     count_multi: int = 250_000
     # Redis is slower per record; its counts are a fraction of the Kafka ones so a run keeps
     # its time budget (rates are per second either way).
-    redis_fraction: float = 0.5
+    redis_fraction: float = 0.3
     e2e_rates: tuple = (1_000, 10_000, 50_000)
-    e2e_seconds: float = 5.0
+    e2e_seconds: float = 4.0
     redis_e2e_max_rate: int = 10_000
     idle_conns: int = 10_000
     active_conns: int = 1_000
-    conn_seconds: float = 5.0
+    conn_seconds: float = 3.0
     partitions: int = 10_000
     restart_gb: float = 1.0
     only: set = field(default_factory=set)
@@ -56,7 +56,8 @@ def config(args) -> Config:
     else:
         cfg = Config("full", count_100=10_000_000, count_1k=2_000_000, count_16k=150_000,
                      count_multi=2_500_000, e2e_rates=(1_000, 10_000, 50_000, 100_000),
-                     e2e_seconds=15.0, conn_seconds=15.0, restart_gb=10.0)
+                     e2e_seconds=15.0, conn_seconds=15.0, restart_gb=10.0,
+                     redis_fraction=0.5)
     if args.gb is not None:
         cfg.restart_gb = args.gb
     if args.partitions is not None:
@@ -97,6 +98,11 @@ def step(res: Results, name: str, fn, *args) -> None:
     print(f"   ({time.monotonic() - t0:.1f}s)", flush=True)
 
 
+def _profile(res: Results, fjord, cfg, img_dir: Path) -> None:
+    out = profile.profile_produce(fjord, cfg.count_100 * 2, img_dir)
+    res.extra["profile"] = out
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     parser.add_argument("--quick", action="store_true",
@@ -107,6 +113,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--only", type=int, nargs="*", help="run only these scenario numbers")
     parser.add_argument("--no-build", action="store_true", help="use the existing release build")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="skip perf record on the broker during scenario (1)")
     parser.add_argument("--keep", action="store_true", help="keep the temp data directory")
     args = parser.parse_args(argv)
     cfg = config(args)
@@ -145,6 +153,9 @@ def main(argv: list[str]) -> int:
                      cfg)
             if redis:
                 step(res, "(1)-(3) produce on redis", throughput.produce_redis, res, redis, cfg)
+        if cfg.wants(1) and not args.no_profile and profile.available():
+            step(res, "(1) perf profile of fjord", _profile, res, fjord, cfg,
+                 args.out.parent / "img")
         if cfg.wants(4):
             for name, srv in kafka:
                 step(res, f"(4) consume on {name}", throughput.consume_kafka, res, name, srv, cfg)

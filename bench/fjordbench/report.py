@@ -19,6 +19,10 @@ def machine_facts() -> dict:
     mem = subprocess.run(["free", "-m"], capture_output=True, text=True).stdout.strip()
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "crates"],
+                           capture_output=True, text=True).stdout.strip()
+    if dirty:
+        commit += " plus uncommitted changes in crates/ (a shared working tree)"
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": model,
@@ -170,6 +174,16 @@ def write(res: Results, facts: dict, cfg, commands: list, out: Path, images: lis
         parts += ["Notices from this run:", ""] + [f"- {n}" for n in res.notices] + [""]
     for img in images:
         parts += [f"![{img}](img/{img})", ""]
+    prof = res.extra.get("profile")
+    if prof:
+        parts += ["## Where fjord's broker spends its CPU (scenario 1)", "",
+                  "`perf record` on the broker while rdkafka_performance produces 100 B records "
+                  "with acks=1; self time per symbol (`[k]` kernel, `[.]` user space):", "",
+                  "| self % | symbol |", "|---|---|"]
+        parts += [f"| {p:.1f} | `{sym}` |" for p, sym in prof["top"]]
+        parts.append("")
+        if prof.get("flamegraph"):
+            parts += [f"Flamegraph: [img/{prof['flamegraph']}](img/{prof['flamegraph']})", ""]
     if notes:
         parts += [notes.rstrip(), ""]
     parts += ["## Method", "", METHOD.strip(), "", "## Exact commands", "",

@@ -110,26 +110,57 @@ def connections_fjord_raised(res: Results, workdir: Path, cfg) -> None:
         server.kill()
 
 
+PARTITIONS_PER_TOPIC = 1000
+
+
+def _create_many(server, total: int) -> dict[str, int]:
+    """Creates `total` partitions as topics of at most PARTITIONS_PER_TOPIC each (one
+    CreateTopics of 10,000 partitions outlasts kafka-topics.sh's 30 s request timeout on fjord
+    today); returns {topic: partitions} once Metadata shows them all led."""
+    wanted = {}
+    left, i = total, 0
+    while left > 0:
+        n = min(PARTITIONS_PER_TOPIC, left)
+        wanted[f"many-{i}"] = n
+        loadgen.create_topic(server.bootstrap, f"many-{i}", n)
+        left -= n
+        i += 1
+    kafkawire.wait_metadata_all(server.port, wanted)
+    return wanted
+
+
 def partitions_fjord(res: Results, workdir: Path, cfg) -> None:
-    """(7) one topic of `cfg.partitions` partitions on a fresh fjord: RSS, and the time from
-    spawn to the first Metadata that shows them all led, after a clean restart."""
+    """(7) `cfg.partitions` partitions on a fresh fjord: RSS, and the time from spawn to the
+    first Metadata that shows them all led, after a clean restart."""
     scen = f"(7) {cfg.partitions:,} partitions"
     server = FjordServer(workdir / "fjord-partitions")
     try:
         server.start()
         base = server.rss()
         t0 = time.monotonic()
-        loadgen.create_topic(server.bootstrap, "many", cfg.partitions)
-        kafkawire.wait_metadata(server.port, "many", cfg.partitions)
-        res.put(scen, "create topic until all led", "s", "fjord", time.monotonic() - t0,
+        wanted = _create_many(server, cfg.partitions)
+        res.put(scen, "create topics until all led", "s", "fjord", time.monotonic() - t0,
                 higher_is_better=False)
         res.put(scen, "broker RSS", "MB", "fjord", server.rss() / MB, higher_is_better=False,
                 target="≤ 300 MB")
         res.put(scen, "RSS per partition", "KiB", "fjord",
                 (server.rss() - base) / cfg.partitions / 1024, higher_is_better=False)
-        server.stop()
+        fds = len(list(Path(f"/proc/{server.pid}/fd").iterdir()))
+        res.put(scen, "open file descriptors per partition", "fds", "fjord",
+                fds / cfg.partitions, higher_is_better=False)
+        res.put(scen, "clean shutdown", "s", "fjord", server.stop(), higher_is_better=False)
+        errors = [line for line in server.log_tail(200_000).splitlines() if " ERROR " in line]
+        if errors:
+            res.notice(f"(7) fjord logged {len(errors)} errors while creating partitions; "
+                       f"first: {errors[0][:300]}")
         server.spawn()
-        ready = kafkawire.wait_metadata(server.port, "many", cfg.partitions)
+        try:
+            ready = kafkawire.wait_metadata_all(server.port, wanted, timeout=300,
+                                                alive=server.alive)
+        except (ConnectionError, TimeoutError) as e:
+            last = [line for line in server.log_tail(20_000).splitlines() if " ERROR " in line]
+            raise RuntimeError(f"restart with {cfg.partitions} partitions failed ({e}): "
+                               f"{last[-1][:400] if last else 'no ERROR line'}") from e
         res.put(scen, "start-up to first full Metadata", "s", "fjord", ready - server.started_at,
                 higher_is_better=False)
         res.put(scen, "broker RSS after restart", "MB", "fjord", server.rss() / MB,
@@ -145,9 +176,8 @@ def partitions_tansu(res: Results, workdir: Path, cfg) -> None:
         server.start()
         base = server.rss()
         t0 = time.monotonic()
-        loadgen.create_topic(server.bootstrap, "many", cfg.partitions)
-        kafkawire.wait_metadata(server.port, "many", cfg.partitions, timeout=120)
-        res.put(scen, "create topic until all led", "s", "tansu", time.monotonic() - t0,
+        _create_many(server, cfg.partitions)
+        res.put(scen, "create topics until all led", "s", "tansu", time.monotonic() - t0,
                 higher_is_better=False)
         res.put(scen, "broker RSS", "MB", "tansu", server.rss() / MB, higher_is_better=False)
         res.put(scen, "RSS per partition", "KiB", "tansu",

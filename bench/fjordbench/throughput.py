@@ -27,6 +27,18 @@ def _cpu_rows(res: Results, scenario: str, system: str, meter: CpuMeter, records
             meter.cpu_s / (nbytes / 1e9) if nbytes else None, higher_is_better=False)
 
 
+def _client_rows(res: Results, scenario: str, system: str, meter, t) -> None:
+    """CPU cores the client and the broker used during the run: whoever is near 1.0 (a core)
+    or both near 2.0 together (the machine) is the bottleneck."""
+    if t.seconds <= 0:
+        return
+    res.put(scenario, "client CPU (rdkafka_performance)", "cores", system,
+            t.client_cpu_s / t.seconds, higher_is_better=False)
+    if meter is not None and meter.wall_s > 0:
+        res.put(scenario, "broker CPU", "cores", system, meter.cpu_s / meter.wall_s,
+                higher_is_better=False)
+
+
 def produce_kafka(res: Results, system: str, server, cfg) -> None:
     """(1) and (2) on a Kafka-protocol broker, (3) with 16 partitions and 4 producers."""
     for size in cfg.sizes:
@@ -46,6 +58,7 @@ def produce_kafka(res: Results, system: str, server, cfg) -> None:
             res.put(scen, "MB/s", "MB/s", system, t.mb_per_s)
             if acks == "1":
                 _cpu_rows(res, scen, system, m, t.records, t.bytes)
+                _client_rows(res, scen, system, m, t)
                 res.by_size.setdefault(system, {})[size] = (t.records_per_s, t.mb_per_s)
                 res.extra.setdefault("consume_topics", {}).setdefault(system, {})[size] = (
                     topic, t.records)
@@ -90,7 +103,7 @@ def consume_kafka(res: Results, system: str, server, cfg) -> None:
             continue
         topic, count = topics[size]
         scen = f"(4) consume {SIZE_NAME[size]} from the beginning"
-        with CpuMeter(server):
+        with CpuMeter(server) as m:
             t = loadgen.rdkperf_consume(server.bootstrap, topic, count, [0])
         target = "≥ 5 M/s" if size == 100 else "≥ 1.5 GB/s"
         res.put(scen, "records/s", "rec/s", system, t.records_per_s,
@@ -100,6 +113,7 @@ def consume_kafka(res: Results, system: str, server, cfg) -> None:
         if size in cfg.fjord_perf_sizes:
             t2 = loadgen.fjord_perf_consume(server.bootstrap, topic, count, size)
             res.put(scen, "records/s (fjord perf consumer)", "rec/s", system, t2.records_per_s)
+        _client_rows(res, scen, system, m, t)
         print(f"  {system} {scen}: {t.records_per_s:,.0f} rec/s", flush=True)
 
 
