@@ -256,4 +256,17 @@ fn range_assignor_and_describe() {
         g.h.shard.consumer_group_describe("nope").error,
         Some(GroupError::GroupIdNotFound)
     );
+    // ListGroups v5 (KIP-848): the group is listed with type "consumer", filtered by type.
+    let listed = g.h.shard.list_groups(&[], &[]);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (
+            listed[0].group_id.as_str(),
+            listed[0].group_type,
+            listed[0].protocol_type.as_str()
+        ),
+        ("g", "consumer", "consumer")
+    );
+    assert!(g.h.shard.list_groups(&[], &["classic".into()]).is_empty());
+    assert_eq!(g.h.shard.list_groups(&[], &["Consumer".into()]).len(), 1);
 }

@@ -13,6 +13,8 @@ use crate::records::{CoordinatorRecord, OffsetCommitKey};
 
 /// The group type ListGroups v5+ reports for classic groups (KIP-848).
 const CLASSIC_GROUP_TYPE: &str = "classic";
+/// Kafka `GroupType.CONSUMER` (KIP-848).
+const CONSUMER_GROUP_TYPE: &str = "consumer";
 
 impl GroupCoordinatorShard {
     /// ListGroups with KIP-518 state filter and KIP-848 type filter (both case-insensitive;
@@ -22,29 +24,42 @@ impl GroupCoordinatorShard {
         states_filter: &[String],
         types_filter: &[String],
     ) -> Vec<ListedGroup> {
-        let type_ok = types_filter.is_empty()
-            || types_filter
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(CLASSIC_GROUP_TYPE));
-        if !type_ok {
-            return Vec::new();
+        let type_ok = |kind: &str| {
+            types_filter.is_empty() || types_filter.iter().any(|t| t.eq_ignore_ascii_case(kind))
+        };
+        let state_ok = |state: &str| {
+            states_filter.is_empty() || states_filter.iter().any(|s| s.eq_ignore_ascii_case(state))
+        };
+        let mut listed: Vec<ListedGroup> = Vec::new();
+        if type_ok(CLASSIC_GROUP_TYPE) {
+            listed.extend(
+                self.groups
+                    .values()
+                    .filter(|g| g.state != GroupState::Dead && state_ok(g.state.name()))
+                    .map(|g| ListedGroup {
+                        group_id: g.group_id.clone(),
+                        protocol_type: g.protocol_type.clone().unwrap_or_default(),
+                        group_state: g.state.name(),
+                        group_type: CLASSIC_GROUP_TYPE,
+                    }),
+            );
         }
-        self.groups
-            .values()
-            .filter(|g| g.state != GroupState::Dead)
-            .filter(|g| {
-                states_filter.is_empty()
-                    || states_filter
-                        .iter()
-                        .any(|s| s.eq_ignore_ascii_case(g.state.name()))
-            })
-            .map(|g| ListedGroup {
-                group_id: g.group_id.clone(),
-                protocol_type: g.protocol_type.clone().unwrap_or_default(),
-                group_state: g.state.name(),
-                group_type: CLASSIC_GROUP_TYPE,
-            })
-            .collect()
+        // KIP-848 consumer groups: type "consumer", protocol type "consumer" (Kafka
+        // `ConsumerGroup.asListedGroup`).
+        if type_ok(CONSUMER_GROUP_TYPE) {
+            listed.extend(
+                self.consumer_groups
+                    .values()
+                    .filter(|g| state_ok(g.state_name()))
+                    .map(|g| ListedGroup {
+                        group_id: g.group_id.clone(),
+                        protocol_type: CONSUMER_GROUP_TYPE.to_string(),
+                        group_state: g.state_name(),
+                        group_type: CONSUMER_GROUP_TYPE,
+                    }),
+            );
+        }
+        listed
     }
 
     /// DescribeGroups for one group. Members carry metadata and assignment only when the
