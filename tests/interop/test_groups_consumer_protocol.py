@@ -117,6 +117,10 @@ def test_kip848_three_members_share_six_partitions_and_resume_offsets(kip848_bro
     assert len(desc.members) == 3
     described = sorted(tp.partition for m in desc.members for tp in m.assignment.topic_partitions)
     assert described == list(range(PARTITIONS))
+    # ListGroups v5 reports it as a "consumer" type group (KIP-848).
+    listed = admin.list_consumer_groups().result(15)
+    types = {g.group_id: g.type for g in listed.valid}
+    assert types.get(group) == ConsumerGroupType.CONSUMER, types
 
     # Every member reads what it owns, then commits it (OffsetCommit v9, member epoch).
     for _ in range(60):

@@ -270,3 +270,49 @@ fn range_assignor_and_describe() {
     assert!(g.h.shard.list_groups(&[], &["classic".into()]).is_empty());
     assert_eq!(g.h.shard.list_groups(&[], &["Consumer".into()]).len(), 1);
 }
+
+/// Kafka `consumerGroupRebalanceTimeout`: a member that never revokes what it must is
+/// removed after its rebalance timeout, and the partitions go to the member waiting for them.
+#[test]
+fn member_that_never_revokes_is_removed_after_rebalance_timeout() {
+    let mut g = Group::new();
+    g.beat("a");
+    g.beat("b");
+    // a is asked to revoke three partitions but keeps claiming all six (rebalance timeout
+    // 30 s in `beat`); it keeps heartbeating, so only the revocation timer can expire it.
+    let stubborn = |g: &mut Group| {
+        g.heartbeat(ConsumerHeartbeatRequest {
+            group_id: "g".into(),
+            member_id: "a".into(),
+            member_epoch: 1,
+            owned: Some([(T, (0..6).collect())].into()),
+            ..ConsumerHeartbeatRequest::default()
+        })
+    };
+    let response = stubborn(&mut g);
+    assert_eq!(response.error, None);
+    for _ in 0..7 {
+        g.h.advance(4_000);
+        g.beat("b");
+        if g.h
+            .shard
+            .consumer_group("g")
+            .unwrap()
+            .members
+            .contains_key("a")
+        {
+            stubborn(&mut g);
+        }
+    }
+    assert!(
+        !g.h.shard
+            .consumer_group("g")
+            .unwrap()
+            .members
+            .contains_key("a"),
+        "a is fenced after the rebalance timeout"
+    );
+    g.members.remove("a");
+    g.converge(&["b"]);
+    assert_eq!(g.owned("b"), (0..6).collect());
+}
