@@ -68,18 +68,37 @@ pub struct ProducerPerfArgs {
 type Report = (u64, u64, bool);
 
 /// Collects delivery reports from librdkafka's callback for the driver loop.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 struct PerfContext {
     reports: Arc<Mutex<Vec<Report>>>,
+    /// Send times travel as µs since `started` in the delivery opaque (a `usize`, no
+    /// allocation per record: a boxed `Instant` capped the tool well below librdkafka's own
+    /// rate).
+    started: Instant,
+}
+
+impl Default for PerfContext {
+    fn default() -> Self {
+        Self {
+            reports: Arc::default(),
+            started: Instant::now(),
+        }
+    }
+}
+
+impl PerfContext {
+    fn micros(&self) -> usize {
+        usize::try_from(self.started.elapsed().as_micros()).unwrap_or(usize::MAX)
+    }
 }
 
 impl ClientContext for PerfContext {}
 
 impl ProducerContext for PerfContext {
-    type DeliveryOpaque = Box<Instant>;
+    type DeliveryOpaque = usize;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, sent_at: Self::DeliveryOpaque) {
-        let latency = u64::try_from(sent_at.elapsed().as_millis()).unwrap_or(u64::MAX);
+    fn delivery(&self, result: &DeliveryResult<'_>, sent_micros: Self::DeliveryOpaque) {
+        let latency = (self.micros().saturating_sub(sent_micros) / 1000) as u64;
         let (bytes, ok) = match result {
             Ok(message) => (message.payload_len() as u64, true),
             Err((_, message)) => (message.payload_len() as u64, false),
@@ -199,8 +218,8 @@ async fn perf(args: &ProducerPerfArgs, output: &mut Output) -> anyhow::Result<()
             tokio::time::sleep(Duration::from_millis(wait)).await;
         }
         let payload = &payloads[(sent as usize) % payloads.len()];
-        let mut record: BaseRecord<'_, [u8], [u8], Box<Instant>> =
-            BaseRecord::with_opaque_to(&args.topic, Box::new(Instant::now())).payload(payload);
+        let mut record: BaseRecord<'_, [u8], [u8], usize> =
+            BaseRecord::with_opaque_to(&args.topic, context.micros()).payload(payload);
         loop {
             match producer.send(record) {
                 Ok(()) => break,
