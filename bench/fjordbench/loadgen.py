@@ -86,7 +86,8 @@ def rdkperf_available() -> bool:
 
 def rdkperf_produce(bootstrap: str, topic: str, size: int, count: int, acks: str,
                     partition: int | None = 0, linger_ms: int = 5,
-                    extra: list[str] | None = None, label: str = "rdkafka_performance") -> Throughput:
+                    extra: list[str] | None = None,
+                    label: str = "rdkafka_performance") -> Throughput:
     """`rdkafka_performance -P`: `count` records of `size` bytes; acks and linger.ms as given
     (the tool's own linger default is 1000 ms, so it is always passed)."""
     argv = [str(RDKPERF_BIN), "-P", "-t", topic, "-b", bootstrap, "-s", str(size),
@@ -148,7 +149,8 @@ def rdkperf_e2e(bootstrap: str, topic: str, rate: int, seconds: float, size: int
             cons.wait()
     samples = sorted(int(x) for x in latency_file.read_text().split() if x.strip())
     if len(samples) < count * 0.99:
-        raise RuntimeError(f"e2e: only {len(samples)} of {count} latencies recorded:\n{out[-1500:]}")
+        raise RuntimeError(f"e2e: only {len(samples)} of {count} latencies recorded:\n"
+                           f"{out[-1500:]}")
     return latency_summary([s / 1000.0 for s in samples], rate)
 
 
@@ -199,6 +201,25 @@ def fjord_perf_consume(bootstrap: str, topic: str, count: int, size: int) -> Thr
             mb = float(parts[2])
             return Throughput(msgs, int(mb * 1024 * 1024), max(fetch_ms, 1) / 1000.0)
     raise RuntimeError(f"fjord perf consumer: no summary:\n{out[-2000:]}")
+
+
+FJ_E2E_US = re.compile(r"Percentiles \(us\): 50th = (\d+), 99th = (\d+), 99\.9th = (\d+), "
+                       r"max = (\d+)")
+
+
+def fjord_perf_e2e(bootstrap: str, topic: str, count: int, size: int,
+                   rate: int | None) -> dict:
+    """`fjord perf e2e-latency` (kafka-e2e-latency.sh): Kafka's closed loop when `rate` is
+    None, else the open loop at `rate` records/s with client defaults."""
+    argv = [str(FJORD_BIN), "perf", "e2e-latency", bootstrap, topic, str(count), "1", str(size)]
+    if rate is not None:
+        argv += ["--throughput", str(rate)]
+    out = run("fjord perf e2e-latency", argv, timeout=count / (rate or 500) * 4 + 120)
+    m = FJ_E2E_US.findall(out)
+    if not m:
+        raise RuntimeError(f"fjord perf e2e-latency: no summary:\n{out[-1500:]}")
+    p50, p99, p999, mx = (int(x) / 1000.0 for x in m[-1])
+    return {"rate": rate or 0, "n": count, "p50": p50, "p99": p99, "p99.9": p999, "max": mx}
 
 
 def create_topic(bootstrap: str, topic: str, partitions: int, timeout: float = 600) -> None:

@@ -33,6 +33,7 @@ class Config:
     e2e_rates: tuple = (1_000, 10_000, 50_000)
     e2e_seconds: float = 4.0
     redis_e2e_max_rate: int = 10_000
+    e2e_closed_count: int = 2_000
     idle_conns: int = 10_000
     active_conns: int = 1_000
     conn_seconds: float = 3.0
