@@ -28,6 +28,25 @@ pub enum Command {
     /// Format or inspect log directories (kafka-storage.sh).
     #[command(subcommand)]
     Storage(StorageCommand),
+    /// Run the web console against any Kafka-compatible cluster (EFAK's `ke.sh start`).
+    Console(ConsoleArgs),
+}
+
+/// `fjord console --bootstrap-server HOST:PORT [--listen URL] [--data-dir DIR]`.
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// The cluster to show (`bootstrap.servers`); only the Kafka protocol is used.
+    #[arg(long = "bootstrap-server", value_name = "HOST:PORT")]
+    pub bootstrap_server: String,
+    /// Where to listen (`console.listeners` syntax); the next free port when taken.
+    #[arg(long = "listen", default_value = "http://127.0.0.1:8048")]
+    pub listen: String,
+    /// Directory for the console's state (users, alert rules, alert history).
+    #[arg(long = "data-dir", default_value = "fjord-console-data")]
+    pub data_dir: PathBuf,
+    /// Seconds between cluster samples (charts and alerts).
+    #[arg(long = "sample-interval", default_value_t = 5)]
+    pub sample_interval_s: u64,
 }
 
 /// `fjord server ...`.

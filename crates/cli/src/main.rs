@@ -5,12 +5,14 @@
 //! - [`server_cmd`]: `server start | stop` and the no-argument quickstart.
 //! - [`storage_cmd`]: `storage random-uuid | format | info`.
 //! - [`broker_bridge`]: the single place that starts `fjord_broker`.
+//! - [`console_cmd`]: `fjord console` and the console embedded in `server start`.
 //! - [`logging`]: tracing to stderr.
 //! - [`tools_cmd`]: Kafka's client tools (`topics`, `configs`, `console-producer`, …) from
 //!   `fjord_tools`.
 
 mod broker_bridge;
 mod cli;
+mod console_cmd;
 mod logging;
 mod server_cmd;
 mod storage_cmd;
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Some(Command::Server(ServerCommand::Start(args))) => server_cmd::start(&args),
         Some(Command::Server(ServerCommand::Stop(args))) => server_cmd::stop(&args),
         Some(Command::Storage(command)) => storage_cmd::run(command),
+        Some(Command::Console(args)) => console_cmd::run(&args),
     }
 }
 

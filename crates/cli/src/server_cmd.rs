@@ -119,7 +119,27 @@ fn run(config: &ServerConfig, quickstart: bool) -> ExitCode {
         if quickstart {
             print_quickstart_banner(&addrs, &identity.cluster_id, &config.log_dirs);
         }
+        // The console speaks Kafka to this broker's first client listener.
+        let console = match addrs.first() {
+            Some(bootstrap) => {
+                // `/metrics` on the console renders this broker's registry at scrape time.
+                let renderer = handle.metrics_renderer();
+                let metrics: fjord_console::MetricsRender =
+                    std::sync::Arc::new(move || renderer.render());
+                match crate::console_cmd::start_embedded(config, bootstrap, Some(metrics)).await {
+                    Ok(console) => console,
+                    Err(message) => {
+                        let _ = handle.shutdown().await;
+                        return fatal(&message);
+                    }
+                }
+            }
+            None => None,
+        };
         let signal = wait_for_signal().await;
+        if let Some(console) = console {
+            console.shutdown().await;
+        }
         tracing::info!("received {signal}, shutting down");
         match handle.shutdown().await {
             Ok(()) => {
@@ -147,7 +167,7 @@ fn print_quickstart_banner(addrs: &[String], cluster_id: &str, dirs: &[PathBuf])
 }
 
 /// Waits for SIGTERM or SIGINT and names it.
-async fn wait_for_signal() -> &'static str {
+pub async fn wait_for_signal() -> &'static str {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::terminate()),
