@@ -42,6 +42,8 @@ class FjordBroker:
         self.workdir = workdir
         self.port = free_port()
         self.controller_port = free_port()
+        # The built-in web console (console.listeners) on a port of its own.
+        self.console_port = free_port()
         self.data_dir = workdir / "data"
         self.config_path = workdir / "server.properties"
         self.log_path = workdir / "server.log"
@@ -57,6 +59,7 @@ class FjordBroker:
             "log.dirs": str(self.data_dir),
             "num.partitions": "1",
             "offsets.topic.replication.factor": "1",
+            "console.listeners": f"http://127.0.0.1:{self.console_port}",
         }
         lines.update(extra_config or {})
         self.config_path.write_text("".join(f"{k}={v}\n" for k, v in lines.items()))
@@ -68,6 +71,10 @@ class FjordBroker:
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.console_port}"
 
     def start(self) -> None:
         log = open(self.log_path, "ab")

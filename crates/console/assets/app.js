@@ -143,7 +143,7 @@ function overviewPage(root) {
   let charts = null;
   const redraw = () => {
     if (!charts) return;
-    drawChart(msgCanvas, [{ name: "messages/s", points: charts.messages_in }], { unit: "/s" });
+    drawChart(msgCanvas, [{ name: "messages/s", points: charts.messages_in }], { unit: "msg/s" });
     const bytes = [{ name: "in", points: charts.bytes_in }];
     if (charts.bytes_source === "metrics") bytes.push({ name: "out", points: charts.bytes_out });
     drawChart(bytesCanvas, bytes, { unit: "B/s" });
@@ -261,7 +261,7 @@ function topicPage(root, parts) {
     h("div", { class: "panel" }, h("h2", {}, "Configs (overrides first)"), configs));
   let points = [];
   const page = {
-    redraw: () => drawChart(canvas, [{ name, points }], { unit: "/s" }),
+    redraw: () => drawChart(canvas, [{ name, points }], { unit: "msg/s" }),
     async refresh() {
       const [t, c] = await Promise.all([act(null, () => api("GET", `/api/topics/${encodeURIComponent(name)}`)), act(null, () => api("GET", "/api/charts"))]);
       if (c) { points = c.topics[name] || []; page.redraw(); }

@@ -7,9 +7,10 @@ const CHART_COLORS = ["#2563eb", "#16a34a", "#d97706", "#db2777", "#7c3aed", "#0
 
 function formatNumber(value, unit) {
   const abs = Math.abs(value);
-  const scaled = abs >= 1e9 ? (value / 1e9).toFixed(1) + "G" : abs >= 1e6 ? (value / 1e6).toFixed(1) + "M"
-    : abs >= 1e3 ? (value / 1e3).toFixed(1) + "k" : abs >= 10 || value === 0 ? value.toFixed(0) : value.toFixed(2);
-  return unit ? scaled + unit : scaled;
+  const trim = (n) => String(Number(n.toFixed(1)));
+  const scaled = abs >= 1e9 ? trim(value / 1e9) + "G" : abs >= 1e6 ? trim(value / 1e6) + "M"
+    : abs >= 1e3 ? trim(value / 1e3) + "k" : abs >= 10 || value === 0 ? value.toFixed(0) : value.toFixed(2);
+  return unit ? `${scaled} ${unit}` : scaled;
 }
 
 function niceStep(range, ticks) {
@@ -36,9 +37,7 @@ function drawChart(canvas, series, options) {
   ctx.font = "11px system-ui, sans-serif";
 
   const all = series.flatMap((s) => s.points);
-  const pad = { left: 52, right: 12, top: 22, bottom: 24 };
-  const plotW = width - pad.left - pad.right;
-  const plotH = height - pad.top - pad.bottom;
+  const pad = { left: 52, right: 14, top: 22, bottom: 24 };
   if (all.length === 0) {
     ctx.fillStyle = muted;
     ctx.textAlign = "center";
@@ -46,14 +45,19 @@ function drawChart(canvas, series, options) {
     return;
   }
   const now = Date.now();
-  const tMin = Math.min(...all.map((p) => p[0]), now - (opts.spanMs || 5 * 60 * 1000));
+  const tMin = Math.min(...all.map((p) => p[0]), now - (opts.spanMs || 2 * 60 * 1000));
   const tMax = Math.max(...all.map((p) => p[0]), now);
   let vMax = Math.max(...all.map((p) => p[1]), 0);
   if (vMax <= 0) vMax = 1;
   const step = niceStep(vMax, 4);
   vMax = Math.ceil(vMax / step) * step;
+  // Room for the widest y label, so "1.5M B/s" is never clipped.
+  pad.left = Math.max(40, Math.ceil(ctx.measureText(formatNumber(vMax, opts.unit)).width) + 12);
+  const plotW = width - pad.left - pad.right;
+  const plotH = height - pad.top - pad.bottom;
   const x = (t) => pad.left + ((t - tMin) / Math.max(1, tMax - tMin)) * plotW;
   const y = (v) => pad.top + plotH - (v / vMax) * plotH;
+  const short = tMax - tMin < 15 * 60 * 1000;
 
   ctx.strokeStyle = border;
   ctx.fillStyle = muted;
@@ -65,11 +69,12 @@ function drawChart(canvas, series, options) {
     ctx.beginPath(); ctx.moveTo(pad.left, yy); ctx.lineTo(width - pad.right, yy); ctx.stroke();
     ctx.fillText(formatNumber(v, opts.unit), pad.left - 6, yy);
   }
-  ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  for (let i = 0; i <= 4; i++) {
-    const t = tMin + ((tMax - tMin) * i) / 4;
-    const label = new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const ticks = width < 500 ? 2 : 4;
+  for (let i = 0; i <= ticks; i++) {
+    const t = tMin + ((tMax - tMin) * i) / ticks;
+    const label = new Date(t).toLocaleTimeString([], short ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" });
+    ctx.textAlign = i === 0 ? "left" : i === ticks ? "right" : "center";
     ctx.fillText(label, x(t), height - pad.bottom + 6);
   }
   let legendX = pad.left;
