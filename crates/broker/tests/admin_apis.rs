@@ -178,7 +178,8 @@ async fn describe_configs_reports_values_and_kafka_sources_for_topics_and_the_br
                 ]),
         )
         .await;
-    let rows: Vec<(&str, i8, Vec<(&str, i8)>)> = response.results[0]
+    type Row<'a> = (&'a str, i8, Vec<(&'a str, i8)>);
+    let rows: Vec<Row> = response.results[0]
         .configs
         .iter()
         .map(|entry| {

@@ -78,7 +78,14 @@ pub struct ConfigsArgs {
     /// The config defaults for all brokers.
     #[arg(long = "broker-defaults")]
     pub broker_defaults: bool,
-    /// Key Value pairs of configs to add: k1=v1,k2=[v1,v2,v2],k3=v3.
+    /// Key Value pairs of configs to add. Square brackets can be used to group values which
+    /// contain commas: 'k1=v1,k2=[v1,v2,v2],k3=v3'. For entity-type 'users': SCRAM-SHA-256,
+    /// SCRAM-SHA-512 (e.g. 'SCRAM-SHA-256=[iterations=8192,password=secret]', one mechanism
+    /// per command) and the quota keys; for 'users' and 'clients': consumer_byte_rate,
+    /// controller_mutation_rate, producer_byte_rate, request_percentage. Entity types 'users'
+    /// and 'clients' may be specified together to update config for clients of a specific
+    /// user. fjord stores quotas but does not enforce them on produce/fetch yet, and stores
+    /// SCRAM credentials but does not serve SASL/SCRAM authentication yet.
     #[arg(long = "add-config", value_name = "add-config")]
     pub add_config: Option<String>,
     /// Path to a properties file with configs to add.

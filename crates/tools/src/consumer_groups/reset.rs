@@ -107,7 +107,7 @@ pub fn parse_reset_plan(text: &str, single_group: Option<&str>) -> Result<ResetP
 
 /// `exportOffsetsToCsv`: one line per partition, `topic,partition,offset` for a single
 /// `--group`, else prefixed by the group.
-pub fn export_csv(groups: &[(String, Vec<(String, i32, i64)>)], single_group: bool) -> String {
+pub fn export_csv(groups: &[super::table::GroupReset], single_group: bool) -> String {
     let mut out = String::new();
     for (group, rows) in groups {
         for (topic, partition, offset) in rows {
