@@ -52,6 +52,10 @@ pub enum GroupError {
     /// FENCED_MEMBER_EPOCH (110): KIP-848, the member's epoch is not its current one.
     #[error("the member epoch is fenced: rejoin with epoch 0")]
     FencedMemberEpoch,
+    /// UNRELEASED_INSTANCE_ID (111): KIP-848, the static member's previous instance has not
+    /// left the group.
+    #[error("the static member's previous instance has not left the group")]
+    UnreleasedInstanceId,
     /// UNSUPPORTED_ASSIGNOR (112): KIP-848, the server assignor is not configured.
     #[error("the requested server assignor is not supported")]
     UnsupportedAssignor,
@@ -80,6 +84,7 @@ impl GroupError {
             Self::GroupSubscribedToTopic => 86,
             Self::InvalidRequest => 42,
             Self::FencedMemberEpoch => 110,
+            Self::UnreleasedInstanceId => 111,
             Self::UnsupportedAssignor => 112,
             Self::StaleMemberEpoch => 113,
         }

@@ -316,3 +316,68 @@ fn member_that_never_revokes_is_removed_after_rebalance_timeout() {
     g.converge(&["b"]);
     assert_eq!(g.owned("b"), (0..6).collect());
 }
+
+/// KIP-848 static membership: a member with an instance id that leaves with epoch -2 keeps
+/// its partitions; a new member id with the same instance id takes them over without a group
+/// epoch bump; a second instance while the first is still in gets UNRELEASED_INSTANCE_ID
+/// (111); a static member that never comes back expires after the session timeout.
+#[test]
+fn static_member_rejoins_with_its_partitions_and_no_epoch_bump() {
+    let mut g = Group::new();
+    let join = |member: &str| ConsumerHeartbeatRequest {
+        group_id: "g".into(),
+        member_id: member.into(),
+        member_epoch: 0,
+        instance_id: Some("instance-1".into()),
+        rebalance_timeout_ms: 30_000,
+        subscribed_topic_names: Some(vec!["t".into()]),
+        owned: Some(TopicPartitions::new()),
+        ..ConsumerHeartbeatRequest::default()
+    };
+    g.beat("a");
+    let first = g.heartbeat(join("s1"));
+    assert_eq!(first.error, None);
+    g.members
+        .insert("s1".into(), (first.member_epoch, BTreeSet::new()));
+    g.converge(&["a", "s1"]);
+    let owned_s1 = g.owned("s1");
+    assert_eq!(owned_s1.len(), 3);
+    let epoch = g.h.shard.consumer_group("g").unwrap().epoch;
+    // A second instance while s1 is still in.
+    let clash = g.heartbeat(join("s2"));
+    assert_eq!(clash.error.map(GroupError::code), Some(111));
+    // s1 leaves temporarily (epoch -2) and comes back as s2.
+    let left = g.heartbeat(ConsumerHeartbeatRequest {
+        group_id: "g".into(),
+        member_id: "s1".into(),
+        member_epoch: -2,
+        ..ConsumerHeartbeatRequest::default()
+    });
+    assert_eq!((left.error, left.member_epoch), (None, -2));
+    g.members.remove("s1");
+    g.beat("a");
+    assert_eq!(
+        g.owned("a").len(),
+        3,
+        "a does not get the static member's partitions"
+    );
+    let back = g.heartbeat(join("s2"));
+    assert_eq!(back.error, None);
+    assert_eq!(back.assignment.unwrap()[&T], owned_s1);
+    let group = g.h.shard.consumer_group("g").unwrap();
+    assert_eq!(group.epoch, epoch, "no rebalance");
+    assert_eq!(group.members.keys().collect::<Vec<_>>(), vec!["a", "s2"]);
+    // s2 leaves temporarily and never returns: after the session timeout a gets everything.
+    g.heartbeat(ConsumerHeartbeatRequest {
+        group_id: "g".into(),
+        member_id: "s2".into(),
+        member_epoch: -2,
+        ..ConsumerHeartbeatRequest::default()
+    });
+    for _ in 0..4 {
+        g.h.advance(4_000);
+        g.beat("a");
+    }
+    g.converge(&["a"]);
+    assert_eq!(g.owned("a"), (0..6).collect());
+}

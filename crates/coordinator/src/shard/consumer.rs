@@ -78,6 +78,11 @@ impl GroupCoordinatorShard {
         } else {
             request.member_id.clone()
         };
+        if epoch == 0
+            && let Some(instance_id) = &request.instance_id
+        {
+            self.replace_static_consumer(&request.group_id, instance_id, &member_id, out)?;
+        }
         let group = self
             .consumer_groups
             .get(&request.group_id)
@@ -371,13 +376,107 @@ impl GroupCoordinatorShard {
                 ),
             ));
         }
-        self.remove_consumer_member(&request.group_id, &request.member_id, out);
+        let static_member = self
+            .consumer_groups
+            .get(&request.group_id)
+            .and_then(|g| g.members.get(&request.member_id))
+            .filter(|m| m.metadata.instance_id.is_some())
+            .cloned();
+        match static_member {
+            // KIP-848 static member leaving temporarily: it keeps its assignment (nobody
+            // else gets its partitions) until its session expires or it is replaced.
+            Some(member) if request.member_epoch == STATIC_LEAVE_EPOCH => {
+                let mut value = member.assignment_value();
+                value.previous_member_epoch = member.member_epoch;
+                value.member_epoch = STATIC_LEAVE_EPOCH;
+                self.emit_consumer(
+                    out,
+                    ConsumerGroupRecord::CurrentAssignment {
+                        group: request.group_id.clone(),
+                        member: request.member_id.clone(),
+                        value: Some(value),
+                    },
+                );
+            }
+            _ => self.remove_consumer_member(&request.group_id, &request.member_id, out),
+        }
         Ok(ConsumerHeartbeatResponse {
             member_id: Some(request.member_id.clone()),
             member_epoch: request.member_epoch,
             heartbeat_interval_ms: 0,
             ..ConsumerHeartbeatResponse::default()
         })
+    }
+
+    /// KIP-848 static membership (Kafka `GroupMetadataManager` static member replacement): a
+    /// join carrying the `instance_id` of a member that left temporarily (epoch -2) takes
+    /// over that member's subscription, target and assignment under the new member id, with
+    /// no group epoch bump; if the old member has not left, UNRELEASED_INSTANCE_ID.
+    fn replace_static_consumer(
+        &mut self,
+        group_id: &str,
+        instance_id: &str,
+        member_id: &str,
+        out: &mut CoordinatorResult,
+    ) -> Result<(), (GroupError, String)> {
+        let Some(group) = self.consumer_groups.get(group_id) else {
+            return Ok(());
+        };
+        let Some(old) = group
+            .members
+            .values()
+            .find(|m| {
+                m.metadata.instance_id.as_deref() == Some(instance_id) && m.member_id != member_id
+            })
+            .cloned()
+        else {
+            return Ok(());
+        };
+        if old.member_epoch != STATIC_LEAVE_EPOCH {
+            return Err((
+                GroupError::UnreleasedInstanceId,
+                format!("static member {instance_id} has not left the group yet"),
+            ));
+        }
+        let target = group.target.get(&old.member_id).cloned();
+        let mut assignment = old.assignment_value();
+        assignment.member_epoch = old.previous_member_epoch;
+        let records = [
+            ConsumerGroupRecord::CurrentAssignment {
+                group: group_id.to_string(),
+                member: old.member_id.clone(),
+                value: None,
+            },
+            ConsumerGroupRecord::TargetMember {
+                group: group_id.to_string(),
+                member: old.member_id.clone(),
+                value: None,
+            },
+            ConsumerGroupRecord::Member {
+                group: group_id.to_string(),
+                member: old.member_id.clone(),
+                value: None,
+            },
+            ConsumerGroupRecord::Member {
+                group: group_id.to_string(),
+                member: member_id.to_string(),
+                value: Some(old.metadata.clone()),
+            },
+            ConsumerGroupRecord::TargetMember {
+                group: group_id.to_string(),
+                member: member_id.to_string(),
+                value: target,
+            },
+            ConsumerGroupRecord::CurrentAssignment {
+                group: group_id.to_string(),
+                member: member_id.to_string(),
+                value: Some(assignment),
+            },
+        ];
+        for record in records {
+            self.emit_consumer(out, record);
+        }
+        Ok(())
     }
 
     /// Removes a member (leave, session expiry, revocation timeout): tombstones its
