@@ -97,12 +97,13 @@ pub fn run(args: &ConsoleArgs) -> ExitCode {
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
     runtime.block_on(async {
+        let mut signals = crate::server_cmd::ShutdownSignals::install();
         let server = match ConsoleServer::start(config).await {
             Ok(server) => server,
             Err(e) => return fail(&e.to_string()),
         };
         announce(&server);
-        let signal = crate::server_cmd::wait_for_signal().await;
+        let signal = signals.wait().await;
         tracing::info!("received {signal}, stopping the console");
         server.shutdown().await;
         ExitCode::SUCCESS

@@ -110,6 +110,9 @@ fn run(config: &ServerConfig, quickstart: bool) -> ExitCode {
         Err(e) => return fatal(&format!("cannot start the async runtime: {e}")),
     };
     runtime.block_on(async {
+        // Handlers first: a SIGTERM that arrives while the broker or the console is still
+        // starting must mean a clean shutdown once they are up, not the default kill.
+        let mut signals = ShutdownSignals::install();
         let handle = match crate::broker_bridge::start(config, &identity).await {
             Ok(handle) => handle,
             Err(e) => return fatal(&format!("{e:#}")),
@@ -136,7 +139,7 @@ fn run(config: &ServerConfig, quickstart: bool) -> ExitCode {
             }
             None => None,
         };
-        let signal = wait_for_signal().await;
+        let signal = signals.wait().await;
         if let Some(console) = console {
             console.shutdown().await;
         }
@@ -166,20 +169,37 @@ fn print_quickstart_banner(addrs: &[String], cluster_id: &str, dirs: &[PathBuf])
     println!("Press Ctrl-C to stop.");
 }
 
-/// Waits for SIGTERM or SIGINT and names it.
-pub async fn wait_for_signal() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        // Without signal handlers the process can only be killed; wait forever.
-        std::future::pending::<()>().await;
-        return "nothing";
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
+/// SIGTERM/SIGINT handlers, installed when created (inside the runtime) so signals that
+/// arrive before [`ShutdownSignals::wait`] is reached are kept, not fatal.
+pub struct ShutdownSignals {
+    handlers: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl ShutdownSignals {
+    /// Installs the handlers now.
+    pub fn install() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        let handlers = match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(term), Ok(int)) => Some((term, int)),
+            _ => None,
+        };
+        Self { handlers }
+    }
+
+    /// Waits for SIGTERM or SIGINT and names it.
+    pub async fn wait(&mut self) -> &'static str {
+        let Some((term, int)) = self.handlers.as_mut() else {
+            // Without signal handlers the process can only be killed; wait forever.
+            std::future::pending::<()>().await;
+            return "nothing";
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
     }
 }
 
