@@ -309,6 +309,40 @@ pub static BROKER_KEYS: &[ConfigKey] = &[
         Some("producer"),
         Validator::OneOfIgnoreCase(COMPRESSION_TYPES),
     )),
+    // KIP-390 compression levels (ServerLogConfigs / CompressionType): gzip -1 or 1..=9
+    // (fjord's range check admits 0, which Kafka's GzipCompression validator refuses), lz4
+    // 1..=17, zstd -131072..=22.
+    dynamic(checked(
+        "compression.gzip.level",
+        I,
+        Some("-1"),
+        Validator::Between(-1.0, 9.0),
+    )),
+    dynamic(checked(
+        "compression.lz4.level",
+        I,
+        Some("9"),
+        Validator::Between(1.0, 17.0),
+    )),
+    dynamic(checked(
+        "compression.zstd.level",
+        I,
+        Some("3"),
+        Validator::Between(-131_072.0, 22.0),
+    )),
+    // KIP-405 local retention (RemoteLogManagerConfig): -2 = use the total retention.
+    dynamic(checked(
+        "log.local.retention.ms",
+        J,
+        Some("-2"),
+        Validator::AtLeast(-2),
+    )),
+    dynamic(checked(
+        "log.local.retention.bytes",
+        J,
+        Some("-2"),
+        Validator::AtLeast(-2),
+    )),
     dynamic(checked(
         "num.recovery.threads.per.data.dir",
         I,

@@ -44,7 +44,8 @@ const fn synonym(
 
 use ConfigType::{Boolean as B, Double as D, Int as I, List as L, Long as J, String as T};
 
-/// Kafka's topic keys (`TopicConfig` / `LogConfig.CONFIG`).
+/// Kafka 4.1's topic keys (`TopicConfig` / `LogConfig.CONFIG`; `message.downconversion.enable`
+/// was removed in 4.0 by KIP-724).
 pub static TOPIC_KEYS: &[TopicKey] = &[
     synonym(
         "cleanup.policy",
@@ -57,6 +58,24 @@ pub static TOPIC_KEYS: &[TopicKey] = &[
         T,
         Validator::OneOfIgnoreCase(COMPRESSION_TYPES),
         "compression.type",
+    ),
+    synonym(
+        "compression.gzip.level",
+        I,
+        Validator::Between(-1.0, 9.0),
+        "compression.gzip.level",
+    ),
+    synonym(
+        "compression.lz4.level",
+        I,
+        Validator::Between(1.0, 17.0),
+        "compression.lz4.level",
+    ),
+    synonym(
+        "compression.zstd.level",
+        I,
+        Validator::Between(-131_072.0, 22.0),
+        "compression.zstd.level",
     ),
     synonym(
         "delete.retention.ms",
@@ -114,13 +133,6 @@ pub static TOPIC_KEYS: &[TopicKey] = &[
         Validator::AtLeast(0),
         "message.max.bytes",
     ),
-    TopicKey {
-        name: "message.downconversion.enable",
-        ty: B,
-        validator: Validator::None,
-        broker_synonym: None,
-        fixed_default: "true",
-    },
     synonym(
         "message.timestamp.after.max.ms",
         J,
@@ -157,7 +169,42 @@ pub static TOPIC_KEYS: &[TopicKey] = &[
         Validator::AtLeast(1),
         "min.insync.replicas",
     ),
+    synonym(
+        "local.retention.bytes",
+        J,
+        Validator::AtLeast(-2),
+        "log.local.retention.bytes",
+    ),
+    synonym(
+        "local.retention.ms",
+        J,
+        Validator::AtLeast(-2),
+        "log.local.retention.ms",
+    ),
     synonym("preallocate", B, Validator::None, "log.preallocate"),
+    // KIP-405 tiered storage switches: no broker synonym, default false (fjord has no remote
+    // storage; the keys are accepted and described as Kafka's are).
+    TopicKey {
+        name: "remote.log.copy.disable",
+        ty: B,
+        validator: Validator::None,
+        broker_synonym: None,
+        fixed_default: "false",
+    },
+    TopicKey {
+        name: "remote.log.delete.on.disable",
+        ty: B,
+        validator: Validator::None,
+        broker_synonym: None,
+        fixed_default: "false",
+    },
+    TopicKey {
+        name: "remote.storage.enable",
+        ty: B,
+        validator: Validator::None,
+        broker_synonym: None,
+        fixed_default: "false",
+    },
     synonym("retention.bytes", J, Validator::None, "log.retention.bytes"),
     synonym(
         "retention.ms",

@@ -162,3 +162,63 @@ fn log_retention_minutes_applies_to_topics() {
         1000
     );
 }
+
+#[test]
+fn topic_keys_are_kafka_41s() {
+    // Kafka 4.1 `LogConfig.configNames()` minus internal ones, as `kafka-configs.sh --describe
+    // --all --topic` lists them.
+    let mut names: Vec<&str> = fjord_config::topic::TOPIC_KEYS
+        .iter()
+        .map(|k| k.name)
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "cleanup.policy",
+            "compression.gzip.level",
+            "compression.lz4.level",
+            "compression.type",
+            "compression.zstd.level",
+            "delete.retention.ms",
+            "file.delete.delay.ms",
+            "flush.messages",
+            "flush.ms",
+            "follower.replication.throttled.replicas",
+            "index.interval.bytes",
+            "leader.replication.throttled.replicas",
+            "local.retention.bytes",
+            "local.retention.ms",
+            "max.compaction.lag.ms",
+            "max.message.bytes",
+            "message.timestamp.after.max.ms",
+            "message.timestamp.before.max.ms",
+            "message.timestamp.type",
+            "min.cleanable.dirty.ratio",
+            "min.compaction.lag.ms",
+            "min.insync.replicas",
+            "preallocate",
+            "remote.log.copy.disable",
+            "remote.log.delete.on.disable",
+            "remote.storage.enable",
+            "retention.bytes",
+            "retention.ms",
+            "segment.bytes",
+            "segment.index.bytes",
+            "segment.jitter.ms",
+            "segment.ms",
+            "unclean.leader.election.enable",
+        ]
+    );
+    // The new keys validate and default from their broker synonyms.
+    assert!(TopicConfigs::validate("compression.zstd.level", "-5").is_ok());
+    assert!(TopicConfigs::validate("compression.lz4.level", "18").is_err());
+    let config = server(&[("compression.gzip.level", "4")]);
+    let effective = TopicConfigs::effective(&Properties::new(), &config).unwrap();
+    let gzip = effective
+        .describe()
+        .into_iter()
+        .find(|e| e.name == "compression.gzip.level")
+        .unwrap();
+    assert_eq!(gzip.value.as_deref(), Some("4"));
+}
