@@ -93,7 +93,7 @@ pub struct ConfigsArgs {
     pub add_config_file: Option<PathBuf>,
     /// Config keys to remove: k1,k2.
     #[arg(long = "delete-config", value_name = "delete-config")]
-    pub delete_config: Option<String>,
+    pub delete_config: Vec<String>,
     /// List all configs for the given entity, including static and default values.
     #[arg(long)]
     pub all: bool,
@@ -146,7 +146,7 @@ fn render_args(args: &ConfigsArgs) -> String {
     if let Some(a) = &args.add_config {
         parts.push(format!("--add-config {a}"));
     }
-    if let Some(d) = &args.delete_config {
+    for d in &args.delete_config {
         parts.push(format!("--delete-config {d}"));
     }
     parts.join(" ")
@@ -400,9 +400,7 @@ type ConfigChanges = (Vec<(String, String)>, Vec<String>);
 
 /// `--add-config`/`--add-config-file` pairs and `--delete-config` keys
 /// (`parseConfigsToBeAdded`, `parseConfigsToBeDeleted`).
-fn configs_to_change(
-    args: &ConfigsArgs,
-) -> Result<ConfigChanges, ToolError> {
+fn configs_to_change(args: &ConfigsArgs) -> Result<ConfigChanges, ToolError> {
     let mut to_add = match &args.add_config {
         Some(text) => parse_add_config(text)?,
         None => Vec::new(),
@@ -410,16 +408,14 @@ fn configs_to_change(
     if let Some(path) = &args.add_config_file {
         to_add.extend(props::load_file(path).map_err(ToolError::Illegal)?);
     }
+    // joptsimple `withValuesSeparatedBy(',')`: repeatable, each value split on commas.
     let to_delete: Vec<String> = args
         .delete_config
-        .as_deref()
-        .map(|d| {
-            d.split(',')
-                .map(|k| k.trim().to_owned())
-                .filter(|k| !k.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+        .iter()
+        .flat_map(|d| d.split(','))
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty())
+        .collect();
     if to_add.is_empty() && to_delete.is_empty() {
         return Err(ToolError::Usage("At least one of --add-config, --add-config-file, or --delete-config must be specified with --alter".to_owned()));
     }
