@@ -9,6 +9,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from . import flame as flame_png
 from . import loadgen
 from .servers import CACHE
 
@@ -46,14 +47,16 @@ def profile_produce(server, count: int, img_dir: Path, seconds: float = 6.0) -> 
                 top.append((float(m.group(1)), m.group(2).strip()[:110]))
         flame = None
         collapse, flamegraph = INFERNO / "inferno-collapse-perf", INFERNO / "inferno-flamegraph"
+        script = subprocess.run([PERF, "script", "-i", str(data)], capture_output=True)
+        title = "fjord broker, produce 100 B acks=1 (rdkafka_performance)"
+        if flame_png.render(flame_png.fold(script.stdout.decode(errors="replace")),
+                            img_dir / "bench-flamegraph-produce.png", title):
+            flame = "bench-flamegraph-produce.png"
         if collapse.exists() and flamegraph.exists():
-            script = subprocess.run([PERF, "script", "-i", str(data)], capture_output=True)
             folded = subprocess.run([str(collapse)], input=script.stdout, capture_output=True)
-            svg = subprocess.run([str(flamegraph), "--title",
-                                  "fjord broker, produce 100 B acks=1 (rdkafka_performance)"],
+            svg = subprocess.run([str(flamegraph), "--title", title],
                                  input=folded.stdout, capture_output=True)
             if svg.returncode == 0 and svg.stdout:
                 img_dir.mkdir(parents=True, exist_ok=True)
                 (img_dir / "bench-flamegraph-produce.svg").write_bytes(svg.stdout)
-                flame = "bench-flamegraph-produce.svg"
         return {"top": top[:25], "flamegraph": flame}
