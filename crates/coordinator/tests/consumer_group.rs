@@ -217,6 +217,23 @@ fn stale_epochs_are_fenced_and_sessions_expire() {
         g.h.commit(&commit),
         vec![("t".into(), vec![(0, Some(GroupError::StaleMemberEpoch))])]
     );
+    // OffsetFetch v9 (Kafka `ConsumerGroup.validateOffsetFetch`): admin fetches pass, a
+    // member must send its current epoch.
+    let shard = &g.h.shard;
+    assert_eq!(shard.validate_offset_fetch("g", None, -1), None);
+    assert_eq!(shard.validate_offset_fetch("g", Some("a"), epoch), None);
+    assert_eq!(
+        shard.validate_offset_fetch("g", Some("a"), epoch - 1),
+        Some(GroupError::StaleMemberEpoch)
+    );
+    assert_eq!(
+        shard.validate_offset_fetch("g", Some("zz"), 1),
+        Some(GroupError::UnknownMemberId)
+    );
+    assert_eq!(
+        shard.validate_offset_fetch("classic-or-none", Some("a"), 7),
+        None
+    );
     // Only a heartbeats: b's session (10 s) expires and a takes everything.
     for _ in 0..4 {
         g.h.advance(4_000);

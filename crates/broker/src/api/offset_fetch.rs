@@ -20,6 +20,8 @@ pub const SPEC: ApiSpec = ApiSpec::new(ApiKey::OffsetFetch, 1, 9);
 
 /// First version with batched groups.
 const BATCHED_VERSION_MIN: i16 = 8;
+/// First version with `member_id` / `member_epoch` (KIP-848).
+const MEMBER_EPOCH_VERSION_MIN: i16 = 9;
 /// First version with `committed_leader_epoch`.
 const LEADER_EPOCH_VERSION_MIN: i16 = 5;
 
@@ -44,7 +46,14 @@ pub async fn handle(
                             .collect()
                     }),
                 };
-                batched_group(fetch_one(ctx, &fetch))
+                // KIP-848 (v9+): a consumer-group member's fetch carries its epoch.
+                let member = (version >= MEMBER_EPOCH_VERSION_MIN).then(|| {
+                    (
+                        group.member_id.as_ref().map(ToString::to_string),
+                        group.member_epoch,
+                    )
+                });
+                batched_group(fetch_one(ctx, &fetch, member))
             })
             .collect();
         return OffsetFetchResponse::default().with_groups(groups);
@@ -58,7 +67,7 @@ pub async fn handle(
                 .collect()
         }),
     };
-    let (response, code) = fetch_one(ctx, &fetch);
+    let (response, code) = fetch_one(ctx, &fetch, None);
     let topics = response
         .topics
         .into_iter()
@@ -97,11 +106,22 @@ pub async fn handle(
 fn fetch_one(
     ctx: &BrokerContext,
     request: &OffsetFetchGroupRequest,
+    member: Option<(Option<String>, i32)>,
 ) -> (OffsetFetchGroupResponse, i16) {
-    match ctx
-        .groups
-        .read(ctx, &request.group_id, |shard| shard.offset_fetch(request))
-    {
+    let fetch = |shard: &fjord_coordinator::GroupCoordinatorShard| {
+        let invalid = member.as_ref().and_then(|(id, epoch)| {
+            shard.validate_offset_fetch(&request.group_id, id.as_deref(), *epoch)
+        });
+        match invalid {
+            Some(error) => OffsetFetchGroupResponse {
+                group_id: request.group_id.clone(),
+                error: Some(error),
+                topics: Vec::new(),
+            },
+            None => shard.offset_fetch(request),
+        }
+    };
+    match ctx.groups.read(ctx, &request.group_id, fetch) {
         Ok(response) => {
             let code = response.error.map_or(0, GroupError::code);
             (response, code)

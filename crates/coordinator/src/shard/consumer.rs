@@ -616,6 +616,30 @@ impl GroupCoordinatorShard {
         Some(Ok(()))
     }
 
+    /// Kafka `ConsumerGroup.validateOffsetFetch` (OffsetFetch v9+): a fetch naming a member
+    /// of a consumer group must carry its current epoch (STALE_MEMBER_EPOCH) and the member
+    /// must exist (UNKNOWN_MEMBER_ID); admin fetches (no member id, epoch < 0) always pass.
+    pub fn validate_offset_fetch(
+        &self,
+        group_id: &str,
+        member_id: Option<&str>,
+        member_epoch: i32,
+    ) -> Option<GroupError> {
+        let group = self.consumer_groups.get(group_id)?;
+        let member_id = match member_id {
+            None if member_epoch < 0 => return None,
+            None => "",
+            Some(id) => id,
+        };
+        match group.members.get(member_id) {
+            None => Some(GroupError::UnknownMemberId),
+            Some(member) if member.member_epoch != member_epoch => {
+                Some(GroupError::StaleMemberEpoch)
+            }
+            Some(_) => None,
+        }
+    }
+
     /// Topics subscribed by consumer group `group_id` (offset expiry keeps their offsets).
     pub(super) fn consumer_subscriptions(&self, group_id: &str) -> Option<Vec<String>> {
         self.consumer_groups
