@@ -1,7 +1,7 @@
 //! The web console: `fjord console --bootstrap-server …` runs it alone against any
 //! Kafka-compatible cluster; `fjord server start` embeds it on `console.listeners` (default
 //! `http://127.0.0.1:8048`, the next free port when taken; an empty value turns it off) with
-//! its state under `<first log dir>/__console/`.
+//! its state in `<first log dir>/fjord-console.json`.
 //!
 //! The admin password comes from `console.admin.password` (or the
 //! `FJORD_CONSOLE_ADMIN_PASSWORD` environment variable); without one the console only binds
@@ -20,6 +20,8 @@ use crate::cli::ConsoleArgs;
 pub const ADMIN_PASSWORD_ENV: &str = "FJORD_CONSOLE_ADMIN_PASSWORD";
 /// The server property holding the console's admin password.
 pub const ADMIN_PASSWORD_KEY: &str = "console.admin.password";
+/// The embedded console's state file in the first log directory.
+pub const EMBEDDED_STATE_FILE: &str = "fjord-console.json";
 /// The server property setting the console sampler's period (default 5000 ms).
 pub const SAMPLE_INTERVAL_KEY: &str = "console.sample.interval.ms";
 
@@ -55,12 +57,15 @@ pub async fn start_embedded(
         return Ok(None);
     };
     let listen = fjord_console::parse_listener(listener).map_err(|e| e.to_string())?;
-    let data_dir = config
+    let log_dir = config
         .log_dirs
         .first()
-        .map(|d| d.join("__console"))
-        .unwrap_or_else(|| PathBuf::from("__console"));
-    let mut console = ConsoleConfig::new(bootstrap, data_dir);
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut console = ConsoleConfig::new(bootstrap, log_dir.clone());
+    // A plain file, not a directory: Kafka's LogManager (and ours) treat every directory in
+    // a log dir as `<topic>-<partition>`, but skip files.
+    console.state_file = log_dir.join(EMBEDDED_STATE_FILE);
     console.listen = listen;
     console.admin_password = admin_password(Some(config));
     console.metrics = metrics;

@@ -16,6 +16,9 @@ pub const LISTENER_DEFAULT: &str = "http://127.0.0.1:8048";
 /// How many ports after the configured one are tried when it is taken.
 pub const BIND_TRIES_MAX: u16 = 20;
 
+/// The state file's name in a standalone console's `--data-dir`.
+pub const STATE_FILE_NAME: &str = "console.json";
+
 /// The sampler's default period.
 pub const SAMPLE_INTERVAL_DEFAULT: Duration = Duration::from_secs(5);
 
@@ -29,8 +32,8 @@ pub struct ConsoleConfig {
     pub exact_port: bool,
     /// Kafka `bootstrap.servers` of the cluster to show.
     pub bootstrap_servers: String,
-    /// Directory for `console.json` (users, alert rules, alert history).
-    pub data_dir: PathBuf,
+    /// The JSON file holding users, alert rules and alert history.
+    pub state_file: PathBuf,
     /// `console.admin.password`: the `admin` user's password, set (or reset) at start. Required
     /// to listen on a non-loopback address.
     pub admin_password: Option<String>,
@@ -45,7 +48,7 @@ impl std::fmt::Debug for ConsoleConfig {
         f.debug_struct("ConsoleConfig")
             .field("listen", &self.listen)
             .field("bootstrap_servers", &self.bootstrap_servers)
-            .field("data_dir", &self.data_dir)
+            .field("state_file", &self.state_file)
             .field(
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "<set>"),
@@ -57,13 +60,14 @@ impl std::fmt::Debug for ConsoleConfig {
 }
 
 impl ConsoleConfig {
-    /// A loopback console for `bootstrap_servers` keeping its state in `data_dir`.
+    /// A loopback console for `bootstrap_servers` keeping its state in
+    /// `data_dir/`[`STATE_FILE_NAME`].
     pub fn new(bootstrap_servers: &str, data_dir: PathBuf) -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8048)),
             exact_port: false,
             bootstrap_servers: bootstrap_servers.to_owned(),
-            data_dir,
+            state_file: data_dir.join(STATE_FILE_NAME),
             admin_password: None,
             metrics: None,
             sample_interval: SAMPLE_INTERVAL_DEFAULT,

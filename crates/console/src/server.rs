@@ -39,7 +39,7 @@ impl AppState {
     /// Loads the state file and prepares users (see [`ConsoleServer::start`]). Returns the
     /// state and the generated admin password, if one was generated.
     pub fn new(config: ConsoleConfig) -> Result<(Arc<Self>, Option<String>), ConsoleError> {
-        let state_file = StateFile::in_dir(&config.data_dir);
+        let state_file = StateFile::at(&config.state_file);
         let mut persisted = state_file.load()?;
         let generated = prepare_admin(&config, &mut persisted)?;
         state_file.save(&persisted)?;

@@ -1,5 +1,6 @@
-//! The console's persistent state: users, alert rules and alert history in one JSON file,
-//! `<data dir>/console.json`, replaced atomically (write a temp file, fsync, rename, fsync
+//! The console's persistent state: users, alert rules and alert history in one JSON file
+//! (`<data dir>/console.json` standalone, `<first log dir>/fjord-console.json` embedded),
+//! replaced atomically (write a temp file, fsync, rename, fsync
 //! the directory) so a crash leaves the old or the new state, never a torn one.
 
 use std::io::Write;
@@ -68,10 +69,10 @@ pub struct StateFile {
 }
 
 impl StateFile {
-    /// The state file `console.json` in `dir`.
-    pub fn in_dir(dir: &Path) -> Self {
+    /// The state file at `path`.
+    pub fn at(path: &Path) -> Self {
         Self {
-            path: dir.join("console.json"),
+            path: path.to_path_buf(),
         }
     }
 
@@ -133,7 +134,7 @@ mod tests {
     #[test]
     fn state_round_trips_and_missing_file_is_empty() {
         let dir = tempfile::tempdir().unwrap();
-        let file = StateFile::in_dir(&dir.path().join("__console"));
+        let file = StateFile::at(&dir.path().join("sub").join("console.json"));
         assert_eq!(file.load().unwrap(), ConsoleState::default());
         let state = ConsoleState {
             users: vec![User {
@@ -152,7 +153,7 @@ mod tests {
     #[test]
     fn corrupt_file_is_a_named_error() {
         let dir = tempfile::tempdir().unwrap();
-        let file = StateFile::in_dir(dir.path());
+        let file = StateFile::at(&dir.path().join("console.json"));
         std::fs::write(file.path(), b"{not json").unwrap();
         let error = file.load().unwrap_err();
         assert!(matches!(error, ConsoleError::StateCorrupt { .. }));
