@@ -17,6 +17,8 @@ pub const SPEC: ApiSpec = ApiSpec::new(ApiKey::DescribeGroups, 0, 6);
 
 /// First version with members' `group_instance_id`.
 const INSTANCE_ID_VERSION_MIN: i16 = 4;
+/// First version with `error_message` (KIP-1043), where a non-classic group is an error.
+const NOT_CLASSIC_ERROR_VERSION_MIN: i16 = 6;
 /// `authorized_operations` when not requested (Kafka: `Integer.MIN_VALUE`).
 const AUTHORIZED_OPERATIONS_OMITTED: i32 = i32::MIN;
 
@@ -31,11 +33,26 @@ pub async fn handle(
         .into_iter()
         .map(|group| {
             let group_id = group.0.to_string();
-            let described = match ctx
-                .groups
-                .read(ctx, &group_id, |shard| shard.describe_group(&group_id))
-            {
-                Ok(described) => described,
+            let read = ctx.groups.read(ctx, &group_id, |shard| {
+                (
+                    shard.describe_group(&group_id),
+                    shard.consumer_group(&group_id).is_some(),
+                )
+            });
+            let described = match read {
+                // A KIP-848 group is not a classic group: v6 says so (GROUP_ID_NOT_FOUND,
+                // Kafka `GroupMetadataManager.describeGroups`); older versions see it Dead.
+                Ok((_, true)) if header.api_version >= NOT_CLASSIC_ERROR_VERSION_MIN => {
+                    return DescribedGroup::default()
+                        .with_group_id(group)
+                        .with_error_code(GroupError::GroupIdNotFound.code())
+                        .with_error_message(Some(str_bytes(&format!(
+                            "Group {group_id} is not a classic group."
+                        ))))
+                        .with_group_state(str_bytes("Dead"))
+                        .with_authorized_operations(AUTHORIZED_OPERATIONS_OMITTED);
+                }
+                Ok((described, _)) => described,
                 Err(error) => {
                     return DescribedGroup::default()
                         .with_group_id(group)
