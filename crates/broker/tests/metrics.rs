@@ -433,3 +433,50 @@ async fn a_parked_long_poll_fetch_shows_in_the_fetch_purgatory_until_an_append_w
     );
     broker.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_log_flusher_pass_is_timed_when_flush_ms_makes_a_log_due() {
+    // Kafka LogFlushStats.LogFlushRateAndTimeMs times each flush the flusher runs
+    // (`log.flush.scheduler.interval.ms`, topic `flush.ms`).
+    let broker = TestBroker::start_with(|config| {
+        config.log_flush_scheduler_interval = Duration::from_millis(50);
+    })
+    .await;
+    let flushes = |broker: &TestBroker| {
+        let samples = parse(&broker.handle.metrics_text());
+        value(&samples, "fjord_log_flush_duration_seconds_count", &[]).unwrap()
+    };
+    eprintln!("phase: nothing is due with Kafka's defaults, so nothing is timed");
+    create_topic(&broker, "plain", 1).await;
+    produce(&broker, "plain", 0, 5).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(flushes(&broker), 0.0);
+
+    eprintln!("phase: a topic with flush.ms=1 is flushed by the next pass, which is timed");
+    let results = admin(&broker)
+        .create_topics(
+            &[NewTopic::new("flushed", 1, TopicReplication::Fixed(1)).set("flush.ms", "1")],
+            &AdminOptions::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(results[0], Ok("flushed".to_owned()));
+    produce(&broker, "flushed", 0, 5).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while flushes(&broker) < 1.0 {
+        assert!(Instant::now() < deadline, "no flush pass was timed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let samples = parse(&broker.handle.metrics_text());
+    let count = value(&samples, "fjord_log_flush_duration_seconds_count", &[]).unwrap();
+    assert_eq!(
+        value(
+            &samples,
+            "fjord_log_flush_duration_seconds_bucket",
+            &[("le", "+Inf")]
+        ),
+        Some(count)
+    );
+    assert!(value(&samples, "fjord_log_flush_duration_seconds_sum", &[]).unwrap() > 0.0);
+    broker.stop().await;
+}
