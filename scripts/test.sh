@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 if ! command -v cargo-nextest >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
-if ! python3 -c "import confluent_kafka, kafka, pytest, pytest_timeout, snappy, lz4, zstandard" 2>/dev/null; then
+if ! python3 -c "import confluent_kafka, kafka, pytest, pytest_timeout, snappy, lz4, zstandard, aiokafka, playwright, prometheus_client" 2>/dev/null; then
   python3 -m pip install -q --disable-pip-version-check -r tests/interop/requirements.txt
 fi
 # kcat from Debian links librdkafka 2.0.2: the old-client interop tests need it.
