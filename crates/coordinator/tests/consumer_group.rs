@@ -398,3 +398,71 @@ fn static_member_rejoins_with_its_partitions_and_no_epoch_bump() {
     g.converge(&["a"]);
     assert_eq!(g.owned("a"), (0..6).collect());
 }
+
+/// KIP-496/KIP-848 admin operations on a consumer group (Kafka
+/// `ConsumerGroup.validateOffsetDelete` / `validateDeleteGroup`): OffsetDelete refuses a
+/// subscribed topic (GROUP_SUBSCRIBED_TO_TOPIC, 86) but deletes others; DeleteGroups refuses a
+/// group with members (NON_EMPTY_GROUP, 68) and deletes an empty one with its offsets, which a
+/// reload agrees with.
+#[test]
+fn offset_delete_and_delete_groups_on_a_consumer_group() {
+    let mut g = Group::new();
+    g.beat("a");
+    let epoch = g.members["a"].0;
+    g.h.commit(&commit_request(
+        "g",
+        epoch,
+        "a",
+        &[("t", 0, 4), ("old", 0, 2)],
+    ));
+    let call =
+        |g: &mut Group,
+         f: &dyn Fn(&mut GroupCoordinatorShard, RequestHandle, i64) -> CoordinatorResult| {
+            let handle = g.h.handle();
+            let result = f(&mut g.h.shard, handle, g.h.now);
+            g.h.apply(result);
+            g.h.responses.remove(&handle).unwrap()
+        };
+    let delete = |topic: &str| OffsetDeleteRequest {
+        group_id: "g".into(),
+        topics: vec![(topic.to_string(), vec![0])],
+    };
+    let (t, old) = (delete("t"), delete("old"));
+    let in_use = call(&mut g, &|s, h, now| s.offset_delete(h, &t, now));
+    let CoordinatorResponse::OffsetDelete(in_use) = in_use else {
+        panic!("{in_use:?}")
+    };
+    assert_eq!(
+        in_use.topics[0].1,
+        vec![(0, Some(GroupError::GroupSubscribedToTopic))]
+    );
+    let gone = call(&mut g, &|s, h, now| s.offset_delete(h, &old, now));
+    let CoordinatorResponse::OffsetDelete(gone) = gone else {
+        panic!("{gone:?}")
+    };
+    assert_eq!(gone.topics[0].1, vec![(0, None)]);
+    assert!(g.h.shard.committed_offset("g", "old", 0).is_none());
+
+    let ids = vec!["g".to_string()];
+    let busy = call(&mut g, &|s, h, now| s.delete_groups(h, &ids, now));
+    assert_eq!(
+        busy,
+        CoordinatorResponse::DeleteGroups(vec![("g".into(), Some(GroupError::NonEmptyGroup))])
+    );
+    g.heartbeat(ConsumerHeartbeatRequest {
+        group_id: "g".into(),
+        member_id: "a".into(),
+        member_epoch: -1,
+        ..ConsumerHeartbeatRequest::default()
+    });
+    let deleted = call(&mut g, &|s, h, now| s.delete_groups(h, &ids, now));
+    assert_eq!(
+        deleted,
+        CoordinatorResponse::DeleteGroups(vec![("g".into(), None)])
+    );
+    assert!(g.h.shard.consumer_group("g").is_none());
+    assert!(g.h.shard.committed_offset("g", "t", 0).is_none());
+    let reloaded = g.h.reloaded();
+    assert!(reloaded.consumer_group("g").is_none());
+    assert!(reloaded.committed_offset("g", "t", 0).is_none());
+}

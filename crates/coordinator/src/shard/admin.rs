@@ -9,7 +9,7 @@ use crate::api::{
 };
 use crate::error::GroupError;
 use crate::group::GroupState;
-use crate::records::{CoordinatorRecord, OffsetCommitKey};
+use crate::records::{ConsumerGroupRecord, CoordinatorRecord, OffsetCommitKey};
 
 /// The group type ListGroups v5+ reports for classic groups (KIP-848).
 const CLASSIC_GROUP_TYPE: &str = "classic";
@@ -136,14 +136,25 @@ impl GroupCoordinatorShard {
         out: &mut CoordinatorResult,
     ) -> Result<(), GroupError> {
         validate_group_id(group_id)?;
-        let group = self
-            .groups
+        let consumer = self
+            .consumer_groups
             .get(group_id)
-            .ok_or(GroupError::GroupIdNotFound)?;
-        match group.state {
-            GroupState::Dead => return Err(GroupError::GroupIdNotFound),
-            GroupState::Empty => {}
-            _ => return Err(GroupError::NonEmptyGroup),
+            .map(|g| g.members.is_empty());
+        match consumer {
+            // KIP-848 (Kafka `ConsumerGroup.validateDeleteGroup`): only an empty group.
+            Some(false) => return Err(GroupError::NonEmptyGroup),
+            Some(true) => {}
+            None => {
+                let group = self
+                    .groups
+                    .get(group_id)
+                    .ok_or(GroupError::GroupIdNotFound)?;
+                match group.state {
+                    GroupState::Dead => return Err(GroupError::GroupIdNotFound),
+                    GroupState::Empty => {}
+                    _ => return Err(GroupError::NonEmptyGroup),
+                }
+            }
         }
         let keys: Vec<(String, i32)> = self
             .offsets
@@ -158,13 +169,27 @@ impl GroupCoordinatorShard {
             };
             self.emit(out, CoordinatorRecord::OffsetCommit { key, value: None });
         }
-        self.emit(
-            out,
+        let record = if consumer.is_some() {
+            // Kafka `createGroupTombstoneRecords` for a consumer group: the target-assignment
+            // metadata and group metadata tombstones (its members are already gone).
+            self.emit(
+                out,
+                CoordinatorRecord::ConsumerGroup(ConsumerGroupRecord::TargetMetadata {
+                    group: group_id.to_string(),
+                    epoch: None,
+                }),
+            );
+            CoordinatorRecord::ConsumerGroup(ConsumerGroupRecord::Metadata {
+                group: group_id.to_string(),
+                epoch: None,
+            })
+        } else {
             CoordinatorRecord::GroupMetadata {
                 group: group_id.to_string(),
                 value: None,
-            },
-        );
+            }
+        };
+        self.emit(out, record);
         Ok(())
     }
 }

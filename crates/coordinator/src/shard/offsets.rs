@@ -195,17 +195,23 @@ impl GroupCoordinatorShard {
         if let Err(error) = validate_group_id(&request.group_id) {
             return failed(error);
         }
-        let Some(group) = self.groups.get(&request.group_id) else {
-            return failed(GroupError::GroupIdNotFound);
-        };
         // `None` inside: a subscription could not be read, so every topic counts as in use.
-        let subscribed: Option<Option<Vec<String>>> = match group.state {
-            GroupState::Dead => return failed(GroupError::GroupIdNotFound),
-            GroupState::Empty => None,
-            _ if group.protocol_type.as_deref() == Some(CONSUMER_PROTOCOL_TYPE) => {
-                Some(group_subscriptions(group))
-            }
-            _ => return failed(GroupError::NonEmptyGroup),
+        let consumer = self
+            .consumer_subscriptions(&request.group_id)
+            .map(|topics| Some(Some(topics)));
+        let group = self.groups.get(&request.group_id);
+        let subscribed: Option<Option<Vec<String>>> = match (consumer, group) {
+            // KIP-848 groups: topics a member subscribes to are in use.
+            (Some(subscribed), _) => subscribed,
+            (None, None) => return failed(GroupError::GroupIdNotFound),
+            (None, Some(group)) => match group.state {
+                GroupState::Dead => return failed(GroupError::GroupIdNotFound),
+                GroupState::Empty => None,
+                _ if group.protocol_type.as_deref() == Some(CONSUMER_PROTOCOL_TYPE) => {
+                    Some(group_subscriptions(group))
+                }
+                _ => return failed(GroupError::NonEmptyGroup),
+            },
         };
         let mut topics = Vec::with_capacity(request.topics.len());
         for (topic, partitions) in &request.topics {
