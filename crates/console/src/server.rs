@@ -178,7 +178,9 @@ async fn metrics(axum::extract::State(state): axum::extract::State<Arc<AppState>
     }
 }
 
-/// Binds `config.listen`, or the next free port after it (unless `exact_port` or port 0).
+/// Binds `config.listen`, or the next free port after it (unless `exact_port` or port 0);
+/// when the [`BIND_TRIES_MAX`] ports after it are all taken (many brokers on one test
+/// machine), a port the OS picks, so a busy range never stops a broker from starting.
 async fn bind(config: &ConsoleConfig) -> Result<TcpListener, ConsoleError> {
     let tries = if config.exact_port || config.listen.port() == 0 {
         0
@@ -195,6 +197,11 @@ async fn bind(config: &ConsoleConfig) -> Result<TcpListener, ConsoleError> {
             Ok(listener) => return Ok(listener),
             Err(error) => last = Some(error),
         }
+    }
+    if tries > 0
+        && let Ok(listener) = TcpListener::bind(SocketAddr::new(config.listen.ip(), 0)).await
+    {
+        return Ok(listener);
     }
     Err(ConsoleError::Bind {
         addr: config.listen,
@@ -321,5 +328,26 @@ mod tests {
             bind(&config).await,
             Err(ConsoleError::Bind { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn an_exhausted_range_falls_back_to_an_os_port() {
+        let first = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = first.local_addr().unwrap().port();
+        // Hold every port of the range that is free; ports others hold are taken anyway.
+        let held: Vec<_> = (1..=BIND_TRIES_MAX)
+            .filter_map(|step| {
+                std::net::TcpListener::bind(("127.0.0.1", base.checked_add(step)?)).ok()
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = ConsoleConfig::new("127.0.0.1:1", dir.path().to_path_buf());
+        config.listen = first.local_addr().unwrap();
+        let port = bind(&config).await.unwrap().local_addr().unwrap().port();
+        assert!(
+            port < base || port > base + BIND_TRIES_MAX,
+            "{port} in the taken range"
+        );
+        drop(held);
     }
 }
