@@ -32,7 +32,7 @@ impl GroupCoordinatorShard {
         topics: &TopicsSnapshot,
         now_ms: i64,
     ) -> CoordinatorResult {
-        self.topics = topics.clone();
+        self.topics = Some(topics.clone());
         let mut out = CoordinatorResult::default();
         let response = match self.consumer_heartbeat_inner(request, now_ms, &mut out) {
             Ok(response) => response,
@@ -233,6 +233,11 @@ impl GroupCoordinatorShard {
         out: &mut CoordinatorResult,
     ) -> Result<(), (GroupError, String)> {
         let group = self.consumer_group_or_err(group_id)?;
+        // Before the first heartbeat after loading, the topics are unknown: the target is
+        // computed on the next heartbeat (target epoch < group epoch until then).
+        let Some(topic_view) = self.topics.as_ref() else {
+            return Ok(());
+        };
         if group.target_epoch == group.epoch {
             return Ok(());
         }
@@ -242,7 +247,7 @@ impl GroupCoordinatorShard {
         for (id, member) in &group.members {
             let mut topics = BTreeSet::new();
             for name in &member.metadata.subscribed_topics {
-                if let Some(info) = self.topics.get(name) {
+                if let Some(info) = topic_view.get(name) {
                     topics.insert(info.id);
                     partitions.insert(info.id, info.partitions);
                 }
@@ -662,7 +667,8 @@ impl GroupCoordinatorShard {
         {
             topic.hash(&mut hasher);
             self.topics
-                .get(&topic)
+                .as_ref()
+                .and_then(|t| t.get(&topic))
                 .map(|t| (t.id, t.partitions))
                 .hash(&mut hasher);
         }

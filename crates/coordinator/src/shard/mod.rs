@@ -69,8 +69,8 @@ pub struct GroupCoordinatorShard {
     /// KIP-848 consumer groups.
     consumer_groups: BTreeMap<String, crate::consumer::ConsumerGroup>,
     /// The topic view of the last ConsumerGroupHeartbeat (used when a timer recomputes a
-    /// target assignment).
-    topics: crate::consumer::api::TopicsSnapshot,
+    /// target assignment); `None` until one arrives after loading.
+    topics: Option<crate::consumer::api::TopicsSnapshot>,
 }
 
 impl GroupCoordinatorShard {
@@ -85,7 +85,7 @@ impl GroupCoordinatorShard {
             member_id_state,
             next_offset_expiry_ms: None,
             consumer_groups: BTreeMap::new(),
-            topics: BTreeMap::new(),
+            topics: None,
         }
     }
 
