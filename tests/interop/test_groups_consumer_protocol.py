@@ -68,13 +68,16 @@ class Member:
 
 
 def settle(members, sizes, timeout=45.0):
+    """Polls until the members own `sizes` partitions (sorted); when the sizes add up to the
+    topic, their union must be all of it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for m in members:
             m.poll()
         owned = [sorted(m.owned) for m in members]
         flat = sorted(p for o in owned for p in o)
-        if flat == list(range(PARTITIONS)) and sorted(map(len, owned)) == sizes:
+        whole = sum(sizes) < PARTITIONS or flat == list(range(PARTITIONS))
+        if whole and len(set(flat)) == len(flat) and sorted(map(len, owned)) == sizes:
             return owned
     raise AssertionError(f"never settled to {sizes}: {[(m.name, sorted(m.owned)) for m in members]}")
 
@@ -150,3 +153,50 @@ def test_kip848_three_members_share_six_partitions_and_resume_offsets(kip848_bro
         d.poll(0.2)
     assert sorted(d.seen) == [(i, 10) for i in range(PARTITIONS)]
     d.close()
+
+
+# A KIP-848 consumer in its own process (argv: bootstrap group topic), killed with SIGKILL.
+CHILD = r"""
+import sys
+from confluent_kafka import Consumer
+bootstrap, group, topic = sys.argv[1:4]
+c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "client.id": "child",
+              "group.protocol": "consumer", "auto.offset.reset": "earliest"})
+def assigned(consumer, ps):
+    print("assigned", flush=True)
+c.subscribe([topic], on_assign=assigned)
+while True:
+    c.poll(0.1)
+"""
+
+
+def test_kip848_killed_member_expires_after_session_timeout(kip848_broker, topic_name):
+    """A member killed with SIGKILL sends no leave heartbeat: after
+    group.consumer.session.timeout.ms (10 s here) the coordinator removes it, bumps the group
+    epoch and the survivors take its partitions (Kafka `consumerGroupSessionTimeout`)."""
+    import signal
+    import subprocess
+    import sys
+    bootstrap = kip848_broker.bootstrap
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic_name, PARTITIONS, 1)])[topic_name].result(15)
+    group = f"g-{topic_name}"
+    a = Member(bootstrap, group, topic_name, "a")
+    b = Member(bootstrap, group, topic_name, "b")
+    settle([a, b], [3, 3])
+    child = subprocess.Popen([sys.executable, "-c", CHILD, bootstrap, group, topic_name],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        settle([a, b], [2, 2])  # the child took two partitions
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        killed_at = time.monotonic()
+        settle([a, b], [3, 3], timeout=40)
+        assert time.monotonic() - killed_at >= 8, "not before the 10 s session could expire"
+        never_shared([a, b])
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        a.close()
+        b.close()
