@@ -73,7 +73,13 @@ class FjordServer(KafkaServer):
                         str(self.config_path)], check=True, capture_output=True, text=True)
 
     def command(self) -> list[str]:
-        return [str(FJORD_BIN), "server", "start", str(self.config_path)]
+        # Started through a symlink named fjord-bench: `fjord server stop`
+        # (kafka-server-stop.sh) signals every process whose program is named `fjord`, and
+        # other test suites on a shared machine run it.
+        link = self.workdir / "fjord-bench"
+        if not link.exists():
+            link.symlink_to(FJORD_BIN)
+        return [str(link), "server", "start", str(self.config_path)]
 
     def data_bytes(self) -> int:
         total = 0
