@@ -119,9 +119,6 @@ fn run(config: &ServerConfig, quickstart: bool) -> ExitCode {
         };
         let addrs: Vec<String> = handle.bound_addrs().iter().map(ToString::to_string).collect();
         tracing::info!(node_id = config.node_id, cluster_id = %identity.cluster_id, "[KafkaRaftServer nodeId={}] Kafka Server started", config.node_id);
-        if quickstart {
-            print_quickstart_banner(&addrs, &identity.cluster_id, &config.log_dirs);
-        }
         // The console speaks Kafka to this broker's first client listener.
         let console = match addrs.first() {
             Some(bootstrap) => {
@@ -139,6 +136,9 @@ fn run(config: &ServerConfig, quickstart: bool) -> ExitCode {
             }
             None => None,
         };
+        if quickstart {
+            print_quickstart_banner(&addrs, &identity.cluster_id, &config.log_dirs);
+        }
         let signal = signals.wait().await;
         if let Some(console) = console {
             console.shutdown().await;
