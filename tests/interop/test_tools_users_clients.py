@@ -226,6 +226,18 @@ def test_reset_offsets_export_and_from_file(broker, topic_name, tmp_path):
     c.commit(asynchronous=False)
     c.close()
 
+    # --list --type [--state] (ConsumerGroupCommand.printGroupInfo): GROUP, TYPE, STATE columns.
+    r = groups_tool(broker.bootstrap, "--list", "--type", "--state")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["GROUP", "TYPE", "STATE"]
+    assert [group, "Classic", "Empty"] in [l.split() for l in lines[1:]], r.stdout
+    r = groups_tool(broker.bootstrap, "--list", "--type", "consumer")
+    assert group not in r.stdout
+    r = groups_tool(broker.bootstrap, "--list", "--type", "share")
+    assert r.returncode == 1
+    assert r.stderr.startswith("Invalid types list 'share'. Valid types are: Classic, Consumer")
+
     # --export with --dry-run prints the plan as Kafka's CSV (topic,partition,offset for one group).
     r = groups_tool(broker.bootstrap, "--reset-offsets", "--group", group, "--topic",
                     f"{topic_name}:0,1", "--to-earliest", "--dry-run", "--export")

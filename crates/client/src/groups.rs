@@ -20,6 +20,9 @@ pub struct GroupListing {
     pub protocol_type: String,
     /// The group state (ListGroups v4+, KIP-518), e.g. `Stable`, `Empty`.
     pub state: Option<String>,
+    /// The group type as the broker names it (ListGroups v5+, KIP-848), e.g. `classic`,
+    /// `consumer`.
+    pub group_type: Option<String>,
 }
 
 /// One member of a described group (`MemberDescription`).

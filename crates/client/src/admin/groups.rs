@@ -34,6 +34,8 @@ const KEY_TYPE_GROUP: i8 = 0;
 const FIND_COORDINATOR_BATCHED_MIN: i16 = 4;
 /// First ListGroups version with a states filter (KIP-518).
 const LIST_GROUPS_STATES_MIN: i16 = 4;
+/// First ListGroups version with `TypesFilter` and `GroupType` (KIP-848).
+const LIST_GROUPS_TYPES_MIN: i16 = 5;
 /// First OffsetFetch version with batched groups (KIP-709).
 const OFFSET_FETCH_BATCHED_MIN: i16 = 8;
 /// Highest OffsetFetch version addressing topics by name (v10 switched to topic ids, KIP-848).
@@ -139,6 +141,16 @@ impl AdminClient {
         &mut self,
         states: &[String],
     ) -> Result<Vec<GroupListing>, ClientError> {
+        self.list_groups_filtered(states, &[]).await
+    }
+
+    /// [`Self::list_groups`] also filtered by group type (`ListGroupsOptions.withTypes`, sent as
+    /// ListGroups v5+'s `TypesFilter`, KIP-848; compared case-insensitively here too).
+    pub async fn list_groups_filtered(
+        &mut self,
+        states: &[String],
+        types: &[String],
+    ) -> Result<Vec<GroupListing>, ClientError> {
         let timeout = self.config.default_api_timeout;
         Self::bounded("listGroups", timeout, async {
             let metadata = self.metadata_inner(Some(&[])).await?;
@@ -152,6 +164,9 @@ impl AdminClient {
                 if version >= LIST_GROUPS_STATES_MIN {
                     request.states_filter = states.iter().map(|s| str_bytes(s)).collect();
                 }
+                if version >= LIST_GROUPS_TYPES_MIN {
+                    request.types_filter = types.iter().map(|t| str_bytes(t)).collect();
+                }
                 let response = connection.send_at(&request, version).await?;
                 check_code(response.error_code, None)?;
                 for group in response.groups {
@@ -160,12 +175,19 @@ impl AdminClient {
                         protocol_type: group.protocol_type.to_string(),
                         state: (version >= LIST_GROUPS_STATES_MIN)
                             .then(|| group.group_state.to_string()),
+                        group_type: (version >= LIST_GROUPS_TYPES_MIN)
+                            .then(|| group.group_type.to_string()),
                     };
-                    let wanted = states.is_empty()
+                    let state_wanted = states.is_empty()
                         || listing.state.as_ref().is_none_or(|state| {
                             states.iter().any(|s| s.eq_ignore_ascii_case(state))
                         });
-                    if wanted {
+                    let type_wanted = types.is_empty()
+                        || listing
+                            .group_type
+                            .as_ref()
+                            .is_none_or(|ty| types.iter().any(|t| t.eq_ignore_ascii_case(ty)));
+                    if state_wanted && type_wanted {
                         all.insert(listing.group_id.clone(), listing);
                     }
                 }

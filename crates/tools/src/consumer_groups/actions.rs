@@ -14,7 +14,7 @@ use fjord_client::{
 
 use super::reset::{self, Scenario};
 use super::table::{self, MISSING, MemberRow, OffsetRow};
-use super::{Action, ConsumerGroupsArgs, parse_states};
+use super::{Action, ConsumerGroupsArgs, group_type_name, parse_states, parse_types};
 use crate::output::Output;
 use crate::{ToolError, props};
 
@@ -134,21 +134,37 @@ async fn list(
     args: &ConsumerGroupsArgs,
     output: &mut Output,
 ) -> Result<(), Failure> {
-    match &args.state {
-        None => {
-            for (group, _) in consumer_groups(admin, &[]).await? {
-                writeln!(output.out, "{group}")?;
-            }
+    if args.state.is_none() && args.group_type.is_none() {
+        for (group, _) in consumer_groups(admin, &[]).await? {
+            writeln!(output.out, "{group}")?;
         }
-        Some(filter) => {
-            let states = match filter.as_deref() {
-                Some(text) if !text.is_empty() => parse_states(text).map_err(Failure::Usage)?,
-                _ => Vec::new(),
-            };
-            let groups = consumer_groups(admin, &states).await?;
-            write!(output.out, "{}", table::list_with_state(&groups))?;
-        }
+        return Ok(());
     }
+    // ConsumerGroupCommand.listGroups / printGroupInfo: GROUP, then TYPE and/or STATE.
+    let states = match args.state.as_ref().and_then(|s| s.as_deref()) {
+        Some(text) if !text.is_empty() => parse_states(text).map_err(Failure::Usage)?,
+        _ => Vec::new(),
+    };
+    let types = match args.group_type.as_ref().and_then(|t| t.as_deref()) {
+        Some(text) if !text.is_empty() => parse_types(text).map_err(Failure::Usage)?,
+        _ => Vec::new(),
+    };
+    let rows: Vec<(String, String, String)> = admin
+        .list_groups_filtered(&states, &types)
+        .await?
+        .into_iter()
+        .filter(|g| g.protocol_type.is_empty() || g.protocol_type == CONSUMER_PROTOCOL_TYPE)
+        .map(|g| {
+            let ty = group_type_name(g.group_type.as_deref());
+            let state = g.state.unwrap_or_else(|| "Unknown".to_owned());
+            (g.group_id, ty, state)
+        })
+        .collect();
+    write!(
+        output.out,
+        "{}",
+        table::list_with_columns(&rows, args.group_type.is_some(), args.state.is_some())
+    )?;
     Ok(())
 }
 

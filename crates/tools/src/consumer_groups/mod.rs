@@ -129,6 +129,43 @@ pub struct ConsumerGroupsArgs {
     /// specific states (comma-separated, e.g. 'Stable,Empty').
     #[arg(long, value_name = "state", num_args = 0..=1)]
     pub state: Option<Option<String>>,
+    /// When specified with '--list', it displays the types of all the groups. It can also be
+    /// used to list groups with specific types. Valid types are: 'classic', 'consumer'.
+    #[arg(long = "type", value_name = "type", num_args = 0..=1)]
+    pub group_type: Option<Option<String>>,
+}
+
+/// The group types `--list --type` accepts (`consumerGroupTypesFromString`), as Kafka's
+/// `GroupType.toString` prints them.
+const CONSUMER_GROUP_TYPES: &[&str] = &["Classic", "Consumer"];
+
+/// Parses `--type` (`consumerGroupTypesFromString`): comma-separated, case-insensitive.
+fn parse_types(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let part = part.trim();
+        match CONSUMER_GROUP_TYPES
+            .iter()
+            .find(|t| t.eq_ignore_ascii_case(part))
+        {
+            Some(ty) => out.push((*ty).to_owned()),
+            None => {
+                return Err(format!(
+                    "Invalid types list '{text}'. Valid types are: {}",
+                    CONSUMER_GROUP_TYPES.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A broker's group type name in Kafka's spelling (`GroupType.parse` then `toString`).
+fn group_type_name(wire: Option<&str>) -> String {
+    ["Consumer", "Classic", "Share", "Streams"]
+        .iter()
+        .find(|t| wire.is_some_and(|w| t.eq_ignore_ascii_case(w)))
+        .map_or_else(|| "Unknown".to_owned(), |t| (*t).to_owned())
 }
 
 /// The valid classic consumer group states (`GroupState.groupStatesForType(CLASSIC)`).
@@ -420,5 +457,19 @@ mod tests {
             parse_states("Running").unwrap_err(),
             "Invalid state list 'Running'. Valid states are: PreparingRebalance, CompletingRebalance, Stable, Dead, Empty"
         );
+    }
+
+    #[test]
+    fn list_types_follow_consumer_group_types_from_string() {
+        assert_eq!(
+            parse_types("classic, CONSUMER").unwrap(),
+            vec!["Classic", "Consumer"]
+        );
+        assert_eq!(
+            parse_types("share").unwrap_err(),
+            "Invalid types list 'share'. Valid types are: Classic, Consumer"
+        );
+        assert_eq!(group_type_name(Some("consumer")), "Consumer");
+        assert_eq!(group_type_name(None), "Unknown");
     }
 }

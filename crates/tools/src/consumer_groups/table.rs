@@ -294,17 +294,39 @@ pub fn state_table(
 /// `--list --state`: `GROUP` and `STATE` columns, the group column 10 wider than the longest
 /// id (floor 15) (`printGroupInfo`).
 pub fn list_with_state(groups: &[(String, String)]) -> String {
+    let rows: Vec<(String, String, String)> = groups
+        .iter()
+        .map(|(g, s)| (g.clone(), String::new(), s.clone()))
+        .collect();
+    list_with_columns(&rows, false, true)
+}
+
+/// `--list` with `--type` and/or `--state` (`ConsumerGroupCommand.printGroupInfo`): GROUP
+/// padded to the longest id (at least 15) plus 10, then ` %-20s` per TYPE/STATE column.
+/// Rows are `(group, type, state)`.
+pub fn list_with_columns(
+    groups: &[(String, String, String)],
+    include_type: bool,
+    include_state: bool,
+) -> String {
     let group_w = groups
         .iter()
-        .map(|(g, _)| g.len().max(15))
+        .map(|(g, _, _)| g.len().max(15))
         .max()
         .unwrap_or(15)
         + 10;
+    let header = ("GROUP".to_owned(), "TYPE".to_owned(), "STATE".to_owned());
     let mut out = String::new();
-    for (group, state) in std::iter::once(&("GROUP".to_owned(), "STATE".to_owned())).chain(groups) {
+    for (group, ty, state) in std::iter::once(&header).chain(groups) {
         pad(&mut out, group, group_w);
-        out.push(' ');
-        pad(&mut out, state, 20);
+        if include_type {
+            out.push(' ');
+            pad(&mut out, ty, 20);
+        }
+        if include_state {
+            out.push(' ');
+            pad(&mut out, state, 20);
+        }
         out.push('\n');
     }
     out
@@ -523,6 +545,22 @@ g               orders          1          7\n";
         assert_eq!(
             text,
             "\nTOPIC           PARTITION  STATUS         \norders          0          Successful     \n"
+        );
+    }
+
+    #[test]
+    fn list_with_type_and_state_matches_print_group_info() {
+        let text = list_with_columns(
+            &[("g1".to_owned(), "Classic".to_owned(), "Empty".to_owned())],
+            true,
+            true,
+        );
+        assert_eq!(
+            text,
+            format!(
+                "{:<25} {:<20} {:<20}\n{:<25} {:<20} {:<20}\n",
+                "GROUP", "TYPE", "STATE", "g1", "Classic", "Empty"
+            )
         );
     }
 }
