@@ -27,6 +27,47 @@ pub const SESSION_IDLE_MAX: Duration = Duration::from_secs(12 * 3600);
 /// Live sessions kept; the least recently used is dropped beyond this.
 pub const SESSIONS_MAX: usize = 1024;
 
+/// Failed logins for one user name before further attempts are refused.
+pub const LOGIN_FAILURES_MAX: u32 = 5;
+/// How long a user name stays locked after [`LOGIN_FAILURES_MAX`] failures.
+pub const LOGIN_LOCKOUT: Duration = Duration::from_secs(60);
+/// User names whose failures are tracked; the oldest entries are dropped beyond this.
+pub const LOGIN_TRACKED_MAX: usize = 4096;
+
+/// Counts failed logins per user name to slow down password guessing.
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginThrottle {
+    /// Whether `user` may try now (fewer than the maximum failures in the lockout window).
+    pub fn allows(&self, user: &str) -> bool {
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(user).is_none_or(|(count, last)| {
+            *count < LOGIN_FAILURES_MAX || last.elapsed() >= LOGIN_LOCKOUT
+        })
+    }
+
+    /// Records a failure for `user`.
+    pub fn failed(&self, user: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, (_, last)| last.elapsed() < LOGIN_LOCKOUT);
+        if map.len() >= LOGIN_TRACKED_MAX {
+            map.clear();
+        }
+        let entry = map.entry(user.to_owned()).or_insert((0, Instant::now()));
+        entry.0 += 1;
+        entry.1 = Instant::now();
+    }
+
+    /// Forgets the failures of `user` after a successful login.
+    pub fn succeeded(&self, user: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(user);
+    }
+}
+
 /// A logged-in session.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -211,6 +252,19 @@ mod tests {
         assert_eq!(session_token(&headers).as_deref(), Some("abc"));
         let cookie = session_cookie("abc");
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    }
+
+    #[test]
+    fn five_failures_lock_a_user_name_and_success_clears_it() {
+        let throttle = LoginThrottle::default();
+        for _ in 0..LOGIN_FAILURES_MAX {
+            assert!(throttle.allows("ann"));
+            throttle.failed("ann");
+        }
+        assert!(!throttle.allows("ann"));
+        assert!(throttle.allows("bob"), "other users are not affected");
+        throttle.succeeded("ann");
+        assert!(throttle.allows("ann"));
     }
 
     #[test]

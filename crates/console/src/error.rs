@@ -54,6 +54,9 @@ pub enum ConsoleError {
     /// Wrong user name or password.
     #[error("wrong user name or password")]
     BadCredentials,
+    /// Too many failed logins for this user name recently.
+    #[error("too many failed logins for this user; wait a minute and try again")]
+    TooManyAttempts,
     /// The session's role may not do this.
     #[error("the {role} role may only look; changes need an admin")]
     Forbidden {
@@ -87,6 +90,7 @@ impl ConsoleError {
         match self {
             Self::Unauthenticated | Self::BadCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Self::BadRequest(_) | Self::BadListener(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,

@@ -29,6 +29,8 @@ pub struct AppState {
     pub cluster: Cluster,
     /// Live sessions.
     pub sessions: Sessions,
+    /// Failed-login counts.
+    pub login_throttle: crate::auth::LoginThrottle,
     /// Sampled time series and alert states.
     pub samples: Mutex<Samples>,
     state_file: StateFile,
@@ -50,6 +52,7 @@ impl AppState {
                 config,
                 cluster,
                 sessions: Sessions::default(),
+                login_throttle: crate::auth::LoginThrottle::default(),
                 samples,
                 state_file,
                 persisted: Mutex::new(persisted),

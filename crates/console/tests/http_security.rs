@@ -111,6 +111,21 @@ async fn wrong_password_is_401_and_right_one_opens_a_session() {
 }
 
 #[tokio::test]
+async fn repeated_wrong_passwords_lock_the_user_name_for_a_while() {
+    let (app, _dir) = app(None);
+    let wrong = r#"{"username":"admin","password":"guess"}"#;
+    for _ in 0..fjord_console::auth::LOGIN_FAILURES_MAX {
+        let (status, _, _) =
+            send(&app, json_request("POST", "/api/login", wrong, None, None)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let right = serde_json::json!({ "username": "admin", "password": ADMIN_PASSWORD }).to_string();
+    let (status, _, text) =
+        send(&app, json_request("POST", "/api/login", &right, None, None)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{text}");
+}
+
+#[tokio::test]
 async fn changes_without_a_session_are_401() {
     let (app, _dir) = app(None);
     for (method, uri) in [

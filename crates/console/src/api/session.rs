@@ -28,6 +28,9 @@ pub async fn login(
     State(state): State<Arc<AppState>>,
     Json(login): Json<Login>,
 ) -> ApiResult<Response> {
+    if !state.login_throttle.allows(&login.username) {
+        return Err(ConsoleError::TooManyAttempts);
+    }
     let user = state.with_state(|s| s.users.iter().find(|u| u.name == login.username).cloned());
     let password = login.password;
     let verified = match user {
@@ -44,7 +47,11 @@ pub async fn login(
             None
         }
     };
-    let user = verified.ok_or(ConsoleError::BadCredentials)?;
+    let Some(user) = verified else {
+        state.login_throttle.failed(&login.username);
+        return Err(ConsoleError::BadCredentials);
+    };
+    state.login_throttle.succeeded(&user.name);
     let (token, session) = state.sessions.open(&user.name, user.role);
     Ok((
         [(header::SET_COOKIE, auth::session_cookie(&token))],
