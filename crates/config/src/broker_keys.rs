@@ -71,6 +71,11 @@ pub const COMPRESSION_TYPES: &[&str] =
 pub const TIMESTAMP_TYPES: &[&str] = &["CreateTime", "LogAppendTime"];
 /// `cleanup.policy` values (`TopicConfig.CLEANUP_POLICY_*`).
 pub const CLEANUP_POLICIES: &[&str] = &["compact", "delete"];
+/// `group.coordinator.rebalance.protocols` values (Kafka `Group.GroupType`).
+pub const GROUP_REBALANCE_PROTOCOLS: &[&str] = &["classic", "consumer", "share", "streams"];
+/// `group.consumer.migration.policy` values (Kafka `ConsumerGroupMigrationPolicy`).
+pub const GROUP_MIGRATION_POLICIES: &[&str] =
+    &["disabled", "upgrade", "downgrade", "bidirectional"];
 /// `process.roles` values (`KRaftConfigs.PROCESS_ROLES_DOC`).
 pub const PROCESS_ROLES: &[&str] = &["broker", "controller"];
 
@@ -392,6 +397,94 @@ pub static BROKER_KEYS: &[ConfigKey] = &[
     key("group.min.session.timeout.ms", I, Some("6000")),
     key("group.max.session.timeout.ms", I, Some("1800000")),
     checked("group.max.size", I, Some(INT_MAX), Validator::AtLeast(1)),
+    // --- group coordinator, offsets and KIP-848 consumer groups (Kafka 4.1
+    // `GroupCoordinatorConfig`: names, defaults and `ConfigDef` validators).
+    checked(
+        "group.coordinator.rebalance.protocols",
+        L,
+        Some("classic,consumer"),
+        Validator::ListOf(GROUP_REBALANCE_PROTOCOLS),
+    ),
+    checked(
+        "group.coordinator.threads",
+        I,
+        Some("4"),
+        Validator::AtLeast(1),
+    ),
+    checked(
+        "group.coordinator.append.linger.ms",
+        I,
+        Some("5"),
+        Validator::AtLeast(0),
+    ),
+    checked(
+        "offsets.retention.check.interval.ms",
+        J,
+        Some("600000"),
+        Validator::AtLeast(1),
+    ),
+    checked(
+        "offsets.commit.timeout.ms",
+        I,
+        Some("5000"),
+        Validator::AtLeast(1),
+    ),
+    checked(
+        "offsets.load.buffer.size",
+        I,
+        Some("5242880"),
+        Validator::AtLeast(1),
+    ),
+    key("offset.metadata.max.bytes", I, Some("4096")),
+    checked(
+        "group.consumer.session.timeout.ms",
+        I,
+        Some("45000"),
+        Validator::AtLeast(1),
+    ),
+    checked(
+        "group.consumer.min.session.timeout.ms",
+        I,
+        Some("45000"),
+        Validator::AtLeast(1),
+    ),
+    checked(
+        "group.consumer.max.session.timeout.ms",
+        I,
+        Some("60000"),
+        Validator::AtLeast(1),
+    ),
+    checked(
+        "group.consumer.heartbeat.interval.ms",
+        I,
+        Some("5000"),
+        Validator::AtLeast(1),
+    ),
+    checked(
+        "group.consumer.min.heartbeat.interval.ms",
+        I,
+        Some("5000"),
+        Validator::AtLeast(1),
+    ),
+    checked(
+        "group.consumer.max.heartbeat.interval.ms",
+        I,
+        Some("15000"),
+        Validator::AtLeast(1),
+    ),
+    checked(
+        "group.consumer.max.size",
+        I,
+        Some(INT_MAX),
+        Validator::AtLeast(1),
+    ),
+    key("group.consumer.assignors", L, Some("uniform,range")),
+    checked(
+        "group.consumer.migration.policy",
+        T,
+        Some("bidirectional"),
+        Validator::OneOfIgnoreCase(GROUP_MIGRATION_POLICIES),
+    ),
     // --- transactions (TransactionLogConfig, TransactionStateManagerConfig)
     checked(
         "transaction.state.log.num.partitions",
@@ -455,3 +548,7 @@ pub fn is_sensitive(name: &str) -> bool {
         |k| k.ty == P,
     )
 }
+
+#[cfg(test)]
+#[path = "group_keys_tests.rs"]
+mod group_keys_tests;

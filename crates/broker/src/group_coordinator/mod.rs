@@ -319,8 +319,8 @@ impl GroupCoordinatorRuntime {
 }
 
 /// The coordinator settings from `server.properties` (Kafka `GroupCoordinatorConfig`,
-/// `OffsetConfig`): keys fjord-config knows are read typed, the others from the raw
-/// properties; anything absent or unparsable keeps Kafka's default.
+/// `OffsetConfig`), read typed through fjord-config, which declares every key with Kafka's
+/// default and validator; a value outside what the shard can use keeps the shard's default.
 pub fn coordinator_config(server: &fjord_config::ServerConfig) -> GroupCoordinatorConfig {
     let defaults = GroupCoordinatorConfig::default();
     let long = |key: &str| -> Option<i64> {
@@ -328,21 +328,22 @@ pub fn coordinator_config(server: &fjord_config::ServerConfig) -> GroupCoordinat
             Some(fjord_config::ConfigValue::Int(v)) => Some(i64::from(*v)),
             Some(fjord_config::ConfigValue::Long(v)) => Some(*v),
             Some(fjord_config::ConfigValue::Short(v)) => Some(i64::from(*v)),
-            Some(_) => None,
-            None => server.raw().get(key).and_then(|v| v.trim().parse().ok()),
+            _ => None,
         }
     };
     let int = |key: &str| long(key).and_then(|v| i32::try_from(v).ok());
+    let size = |key: &str| {
+        long(key)
+            .and_then(|v| usize::try_from(v).ok())
+            .filter(|v| *v >= 1)
+    };
     GroupCoordinatorConfig {
         initial_rebalance_delay_ms: i64::from(server.group_initial_rebalance_delay_ms),
         session_timeout_ms_min: int("group.min.session.timeout.ms")
             .unwrap_or(defaults.session_timeout_ms_min),
         session_timeout_ms_max: int("group.max.session.timeout.ms")
             .unwrap_or(defaults.session_timeout_ms_max),
-        group_size_max: long("group.max.size")
-            .and_then(|v| usize::try_from(v).ok())
-            .filter(|v| *v >= 1)
-            .unwrap_or(defaults.group_size_max),
+        group_size_max: size("group.max.size").unwrap_or(defaults.group_size_max),
         offsets_retention_ms: long("offsets.retention.minutes")
             .filter(|v| *v >= 1)
             .map_or(defaults.offsets_retention_ms, |m| m.saturating_mul(60_000)),
@@ -358,20 +359,11 @@ pub fn coordinator_config(server: &fjord_config::ServerConfig) -> GroupCoordinat
         consumer_heartbeat_interval_ms: int("group.consumer.heartbeat.interval.ms")
             .filter(|v| *v >= 1)
             .unwrap_or(defaults.consumer_heartbeat_interval_ms),
-        consumer_assignors: server
-            .raw()
-            .get("group.consumer.assignors")
-            .map(|list| {
-                list.split(',')
-                    .map(|name| name.trim().to_owned())
-                    .filter(|name| !name.is_empty())
-                    .collect::<Vec<_>>()
-            })
-            .filter(|list| !list.is_empty())
-            .unwrap_or(defaults.consumer_assignors),
-        consumer_group_size_max: long("group.consumer.max.size")
-            .and_then(|v| usize::try_from(v).ok())
-            .filter(|v| *v >= 1)
+        consumer_assignors: match server.get("group.consumer.assignors") {
+            Some(fjord_config::ConfigValue::List(list)) if !list.is_empty() => list.clone(),
+            _ => defaults.consumer_assignors,
+        },
+        consumer_group_size_max: size("group.consumer.max.size")
             .unwrap_or(defaults.consumer_group_size_max),
         member_id_seed: u64::try_from(now_ms()).unwrap_or(0)
             ^ u64::from(std::process::id()).rotate_left(32),
@@ -516,6 +508,30 @@ mod tests {
         assert_eq!(config.group_size_max, 3);
         assert_eq!(config.offsets_retention_ms, 120_000);
         assert_eq!(config.offsets_retention_check_interval_ms, 5000);
+    }
+
+    /// KIP-848 keys (`group.consumer.*`, Kafka `GroupCoordinatorConfig`) are declared in
+    /// fjord-config and reach the shard typed.
+    #[test]
+    fn coordinator_config_reads_group_consumer_keys() {
+        let server = server(&[
+            ("group.consumer.session.timeout.ms", "10000"),
+            ("group.consumer.heartbeat.interval.ms", "500"),
+            ("group.consumer.assignors", "range,uniform"),
+            ("group.consumer.max.size", "4"),
+            ("offset.metadata.max.bytes", "100"),
+        ]);
+        assert!(server.get("group.consumer.session.timeout.ms").is_some());
+        let config = coordinator_config(&server);
+        assert_eq!(config.consumer_session_timeout_ms, 10_000);
+        assert_eq!(config.consumer_heartbeat_interval_ms, 500);
+        assert_eq!(config.consumer_assignors, vec!["range", "uniform"]);
+        assert_eq!(config.consumer_group_size_max, 4);
+        assert_eq!(config.offset_metadata_bytes_max, 100);
+        let defaults = coordinator_config(&super::tests::server(&[]));
+        assert_eq!(defaults.consumer_session_timeout_ms, 45_000);
+        assert_eq!(defaults.consumer_heartbeat_interval_ms, 5000);
+        assert_eq!(defaults.consumer_assignors, vec!["uniform", "range"]);
     }
 
     /// Unset keys keep Kafka's defaults (6000, 1800000, 3000, Integer.MAX_VALUE, 7 days).
