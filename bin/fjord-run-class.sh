@@ -7,6 +7,8 @@
 #
 # Daemon mode (first argument -daemon, as kafka-run-class.sh): runs in the background with nohup,
 # output to $LOG_DIR/server.log ($LOG_DIR defaults to <install dir>/logs), and returns at once.
+# `-daemon -name NAME` writes $LOG_DIR/NAME.out instead (kafka-run-class.sh's DAEMON_NAME, used by
+# zookeeper-server-start.sh for logs/zookeeper.out).
 set -euo pipefail
 
 base_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,9 +30,14 @@ find_fjord() {
 }
 
 daemon_mode=false
+daemon_out=server.log
 if [[ "${1:-}" == "-daemon" ]]; then
   daemon_mode=true
   shift
+  if [[ "${1:-}" == "-name" && -n "${2:-}" ]]; then
+    daemon_out="$2.out"
+    shift 2
+  fi
 fi
 
 fjord_bin="$(find_fjord)"
@@ -38,7 +45,7 @@ fjord_bin="$(find_fjord)"
 if [[ "$daemon_mode" == true ]]; then
   log_dir="${LOG_DIR:-$base_dir/logs}"
   mkdir -p "$log_dir"
-  nohup "$fjord_bin" "$@" >"$log_dir/server.log" 2>&1 </dev/null &
+  nohup "$fjord_bin" "$@" >"$log_dir/$daemon_out" 2>&1 </dev/null &
   exit 0
 fi
 exec "$fjord_bin" "$@"

@@ -7,6 +7,8 @@
 //! - [`broker_bridge`]: the single place that starts `fjord_broker`.
 //! - [`console_cmd`]: `fjord console` and the console embedded in `server start`.
 //! - [`logging`]: tracing to stderr.
+//! - [`zookeeper_cmd`]: `zookeeper-server-start` (fjord's ZooKeeper stand-in) and
+//!   [`zk_broker`]: a ZooKeeper-mode `server.properties` run as a single-node cluster.
 //! - [`tools_cmd`]: Kafka's client tools (`topics`, `configs`, `console-producer`, …) from
 //!   `fjord_tools`.
 
@@ -17,6 +19,8 @@ mod logging;
 mod server_cmd;
 mod storage_cmd;
 mod tools_cmd;
+mod zk_broker;
+mod zookeeper_cmd;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -30,6 +34,13 @@ fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(code) = tools_cmd::maybe_run(&argv) {
         return code;
+    }
+    if argv.get(1).is_some_and(|a| a == "zookeeper-server-start") {
+        let rest: Vec<String> = argv[2..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        return zookeeper_cmd::start(&rest);
     }
     let cli = Cli::parse();
     match cli.command {

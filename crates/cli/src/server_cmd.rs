@@ -1,9 +1,11 @@
 //! `fjord server start | stop` (Kafka's `kafka-server-start.sh` / `kafka-server-stop.sh`) and
 //! the embedded quickstart.
 //!
-//! Lifecycle: load the configuration (file < `FJORD_*` env < `--override`), refuse ZooKeeper
-//! mode, check the directories are formatted for this node (Kafka's start-up check), start the
-//! broker, then wait for SIGTERM/SIGINT and shut down in a controlled way (exit 0).
+//! Lifecycle: load the configuration (file < `FJORD_*` env < `--override`); in ZooKeeper mode
+//! register with the ZooKeeper stand-in and write `meta.properties` on first start
+//! ([`crate::zk_broker`]), otherwise check the directories are formatted for this node (Kafka's
+//! start-up check); start the broker, then wait for SIGTERM/SIGINT and shut down in a
+//! controlled way (exit 0).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,9 +19,6 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use crate::cli::{StartArgs, StopArgs};
-
-/// The message and exit code for a ZooKeeper-mode configuration.
-pub const ZOOKEEPER_MODE_MESSAGE: &str = "This configuration is for ZooKeeper mode (zookeeper.connect is set and process.roles is not). fjord runs in KRaft mode only for now; ZooKeeper mode arrives in a later release. Use config/kraft/server.properties, or set process.roles, node.id, controller.quorum.voters and controller.listener.names.";
 
 /// Where the quickstart keeps its data, relative to the working directory.
 pub const QUICKSTART_DATA_DIR: &str = "fjord-data";
@@ -95,13 +94,22 @@ fn format_if_needed(config: &ServerConfig) -> Result<(), String> {
 }
 
 fn run(config: &ServerConfig, quickstart: bool) -> ExitCode {
-    if config.metadata_mode() == MetadataMode::ZooKeeper {
-        return fatal(ZOOKEEPER_MODE_MESSAGE);
-    }
-    let identity = match verify_formatted(config) {
-        Ok(identity) => identity,
-        Err(e) => return fatal(&e.to_string()),
-    };
+    // ZooKeeper mode (docs/design/zookeeper-mode.md): register with the ZooKeeper stand-in,
+    // write meta.properties on first start, run as a single-node combined KRaft node. The
+    // session lives as long as this function.
+    let (config, identity, _zookeeper_session) =
+        if config.metadata_mode() == MetadataMode::ZooKeeper {
+            match crate::zk_broker::prepare(config) {
+                Ok(zk) => (zk.config, zk.identity, Some(zk.session)),
+                Err(message) => return fatal(&message),
+            }
+        } else {
+            match verify_formatted(config) {
+                Ok(identity) => (config.clone(), identity, None),
+                Err(e) => return fatal(&e.to_string()),
+            }
+        };
+    let config = &config;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

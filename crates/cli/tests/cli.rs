@@ -243,15 +243,32 @@ fn bad_flag_prints_usage_and_fails() {
     assert!(err.contains("--cluster-id"), "{err}");
 }
 
+/// Kafka 3.x `ZooKeeperClient.waitUntilConnected`: with nothing listening at
+/// `zookeeper.connect`, a ZooKeeper-mode broker fails after `zookeeper.connection.timeout.ms`;
+/// `kafka-storage.sh format` keeps refusing a legacy config (`StorageTool`).
 #[test]
-fn zookeeper_mode_config_is_refused_clearly() {
+fn zookeeper_mode_without_zookeeper_times_out_and_format_refuses() {
     let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../config/server.properties");
-    let (code, _, err) = run(fjord().args(["server", "start"]).arg(&config));
+    let dir = tempfile::tempdir().unwrap();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (code, _, err) = run(fjord().args(["server", "start"]).arg(&config).args([
+        "--override".to_owned(),
+        format!("zookeeper.connect=127.0.0.1:{closed_port}"),
+        "--override".to_owned(),
+        "zookeeper.connection.timeout.ms=500".to_owned(),
+        "--override".to_owned(),
+        format!("log.dirs={}", dir.path().join("logs").display()),
+    ]));
     assert_eq!(code, 1);
     assert!(
-        err.contains("ZooKeeper mode arrives in a later release"),
+        err.contains("Timed out waiting for connection while in state: CONNECTING"),
         "{err}"
     );
+    assert!(!dir.path().join("logs").join("meta.properties").exists());
     let (code, _, err) = format(&config, "MkU3OEVBNTcwNTJENDM2Qg", &[]);
     assert_eq!(code, 1);
     assert!(err.contains("appears to be for a legacy cluster"), "{err}");

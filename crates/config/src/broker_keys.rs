@@ -526,6 +526,15 @@ pub static BROKER_KEYS: &[ConfigKey] = &[
     key("zookeeper.connect", T, None),
     key("zookeeper.connection.timeout.ms", I, None),
     key("zookeeper.session.timeout.ms", I, Some("18000")),
+    // Broker id generation in ZooKeeper mode (Kafka 3.x `ServerConfigs`): ids above
+    // reserved.broker.max.id are handed out when broker.id is -1.
+    checked(
+        "reserved.broker.max.id",
+        I,
+        Some("1000"),
+        Validator::AtLeast(0),
+    ),
+    key("broker.id.generation.enable", B, Some("true")),
     // --- security (a few secrets, so sensitivity is exercised)
     dynamic(key("sasl.enabled.mechanisms", L, Some("GSSAPI"))),
     dynamic(key("ssl.keystore.password", P, None)),

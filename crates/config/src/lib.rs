@@ -13,6 +13,8 @@
 //! - [`kafka_uuid`]: Kafka's base64url UUID text form.
 //! - [`meta_properties`]: `meta.properties` in Kafka's exact format (v0 and v1).
 //! - [`storage_format`]: `kafka-storage.sh format | info` and the KRaft start-up directory check.
+//! - [`zookeeper_mode`]: ZooKeeper-mode files run as a single-node combined node (`broker.id`
+//!   generation, version-0 `meta.properties`, `zookeeper.connect` parsing).
 //!
 //! Everything here is synchronous and does no network I/O. Time and randomness are passed in
 //! (`now: SystemTime`, id generators) where output depends on them.
@@ -31,6 +33,7 @@ pub mod storage_format;
 pub mod synonyms;
 pub mod topic;
 pub mod value;
+pub mod zookeeper_mode;
 
 pub use describe::{ConfigEntry, ConfigSource};
 pub use error::ConfigError;
@@ -45,3 +48,4 @@ pub use storage_format::{
 };
 pub use topic::{LogConfig, TopicConfigs};
 pub use value::{ConfigType, ConfigValue};
+pub use zookeeper_mode::{ZkConnect, ZkModeError};
