@@ -33,7 +33,7 @@ def run(script, *args, env, input=None, timeout=60):
 def four_letter_word(port: int, word: str) -> str:
     """What `echo ruok | nc localhost 2181` prints (ZooKeeper Administrator's Guide, 4lw)."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(word.encode())
+        s.sendall(f"{word}\n".encode())  # echo's newline included, as nc sends it
         chunks = []
         while True:
             data = s.recv(4096)

@@ -40,6 +40,12 @@ const REGISTER_LINE_BYTES_MAX: u64 = 1024;
 /// How long a client may take to send its word before the connection is closed.
 const WORD_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a four-letter-word client gets to close its side after the reply.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The most trailing input read (and dropped) after a four-letter word's reply.
+const DRAIN_BYTES_MAX: usize = 4096;
+
 /// Where the stand-in keeps its files inside `dataDir`.
 const STATE_DIR: &str = "fjord-zookeeper-standin";
 
@@ -182,10 +188,26 @@ fn serve(mut stream: TcpStream, config: &StandinConfig, state: &StandinState) {
             if stream.write_all(reply.as_bytes()).is_ok() {
                 state.sent.fetch_add(1, Ordering::Relaxed);
             }
+            drain_then_close(stream);
         }
     }
     let mut live = state.live.lock().unwrap_or_else(PoisonError::into_inner);
     live.connections.remove(&id);
+}
+
+/// Half-closes, then reads what the client still sends (`echo ruok | nc` sends a newline after
+/// the word) so that closing does not reset the connection and drop the reply unread.
+fn drain_then_close(mut stream: TcpStream) {
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(DRAIN_TIMEOUT));
+    let mut sink = [0u8; 256];
+    let mut left = DRAIN_BYTES_MAX;
+    while left > 0 {
+        match stream.read(&mut sink) {
+            Ok(n) if n > 0 => left = left.saturating_sub(n),
+            _ => break,
+        }
+    }
 }
 
 /// The reply to a four-letter word (ZooKeeper Administrator's Guide, "The Four Letter Words").
