@@ -250,3 +250,30 @@ def test_storage_format_keeps_kafkas_refusal_for_a_zookeeper_config(install):
     assert r.returncode != 0
     assert r.stderr.strip() == ("The kafka configuration file appears to be for a legacy cluster. "
                                 "Formatting is only supported for clusters in KRaft mode.")
+
+
+def test_generated_broker_id_is_1001_and_a_chroot_is_its_own_cluster(install):
+    # Kafka 3.x KafkaServer.getOrGenerateBrokerId: broker.id=-1 → broker sequence (1) +
+    # reserved.broker.max.id (1000); zookeeper.connect's /chroot suffix names the cluster's root.
+    inst, env = install, install.env
+    inst.start_foreground("zookeeper-server-start.sh", "config/zookeeper.properties")
+    wait_for_port(inst.zk_port)
+    broker = subprocess.Popen(
+        [str(BIN / "kafka-server-start.sh"), "config/server.properties",
+         "--override", "broker.id=-1",
+         "--override", f"zookeeper.connect=localhost:{inst.zk_port}/kafka"],
+        cwd=inst.tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    inst.foreground.append(broker)
+    wait_for_port(inst.port)
+    meta = (inst.tmp / "kafka-logs" / "meta.properties").read_text()
+    assert "broker.id=1001" in meta and "version=0" in meta, meta
+    r = run("kafka-topics.sh", "--create", "--topic", "quickstart-events",
+            "--bootstrap-server", inst.bootstrap, env=env)
+    assert r.returncode == 0, r.stderr
+    r = run("kafka-topics.sh", "--describe", "--topic", "quickstart-events",
+            "--bootstrap-server", inst.bootstrap, env=env)
+    assert "\tLeader: 1001\tReplicas: 1001\tIsr: 1001" in r.stdout, r.stdout
+    assert (inst.tmp / "zookeeper" / "fjord-zookeeper-standin" / "root" / "kafka"
+            / "cluster.id").exists()
+    broker.send_signal(signal.SIGTERM)
+    assert broker.wait(timeout=30) == 0
