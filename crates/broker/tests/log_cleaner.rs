@@ -24,7 +24,10 @@ const TOPIC: &str = "compacted";
 const KEYS: usize = 5;
 const ROUNDS: usize = 3;
 
-/// Reads the whole partition from offset 0: (offset, key, value) in order.
+/// Reads the whole partition from offset 0 up to its high watermark: (offset, key, value) in
+/// order. Ends on a condition (the last offset below the high watermark was read), never on
+/// an idle gap: under load a first fetch can take seconds, and stopping after an idle spell
+/// returned an empty read that looked like "the cleaner removed everything".
 fn read_all(bootstrap: &str) -> Vec<(i64, String, String)> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
@@ -33,19 +36,22 @@ fn read_all(bootstrap: &str) -> Vec<(i64, String, String)> {
         .set("auto.offset.reset", "earliest")
         .create()
         .unwrap();
+    let (_, high) = consumer
+        .fetch_watermarks(TOPIC, 0, Duration::from_secs(30))
+        .unwrap();
     let mut tpl = rdkafka::TopicPartitionList::new();
     tpl.add_partition_offset(TOPIC, 0, rdkafka::Offset::Beginning)
         .unwrap();
     consumer.assign(&tpl).unwrap();
-    let mut out = Vec::new();
+    let mut out: Vec<(i64, String, String)> = Vec::new();
     let started = Instant::now();
-    let mut idle_since = Instant::now();
-    while started.elapsed() < Duration::from_secs(20)
-        && idle_since.elapsed() < Duration::from_secs(2)
-    {
+    while out.last().is_none_or(|(offset, _, _)| *offset < high - 1) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "read stopped below the high watermark {high}: {out:?}"
+        );
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(m)) => {
-                idle_since = Instant::now();
                 let key = String::from_utf8(m.key().unwrap_or_default().to_vec()).unwrap();
                 let value = String::from_utf8(m.payload().unwrap_or_default().to_vec()).unwrap();
                 out.push((m.offset(), key, value));
@@ -119,21 +125,24 @@ async fn scheduled_cleaner_keeps_the_latest_value_per_key() {
     send("filler".to_owned(), "f".to_owned()).await;
     let produced = KEYS * ROUNDS + 1;
 
+    // Wait for the condition "every key appears once" rather than "fewer records than
+    // produced": the cleaner may run between rounds (backoff 300 ms), so a read can catch a
+    // log whose older segments are cleaned while the last round's are still dirty.
     let started = Instant::now();
     let records = loop {
         let b = bootstrap.clone();
         let records = tokio::task::spawn_blocking(move || read_all(&b))
             .await
             .unwrap();
-        if records.len() < produced {
+        if records.len() == KEYS + 1 {
             break records;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the cleaner never ran: still {} records",
+            started.elapsed() < Duration::from_secs(60),
+            "the cleaner never finished: {} of {produced} records remain: {records:?}",
             records.len()
         );
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
     };
     let mut latest: BTreeMap<String, String> = BTreeMap::new();
     for (_, key, value) in &records {
