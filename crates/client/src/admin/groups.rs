@@ -28,6 +28,28 @@ use crate::groups::{
 };
 use crate::types::{BrokerInfo, TopicPartition};
 
+/// Evaluates `$call` (which names the coordinator `$coordinator`) at `$group`'s coordinator,
+/// looking the coordinator up again after `retry.backoff.ms` while `$retry(&outcome)` says the
+/// outcome is a coordinator error a fresh FindCoordinator can cure (Java admin
+/// `CoordinatorStrategy`: NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE,
+/// COORDINATOR_LOAD_IN_PROGRESS). A failed lookup returns from the enclosing async block
+/// with `?`; the caller bounds the whole loop by the call's deadline. A macro rather than a
+/// method taking an async closure: such a method's future is not provably `Send` for every
+/// borrow of the client (rustc's higher-ranked `Send` limitation), and the console spawns
+/// these calls.
+macro_rules! at_coordinator {
+    ($admin:expr, $group:expr, |$coordinator:ident| $call:expr, $retry:expr) => {
+        loop {
+            let $coordinator = $admin.find_coordinator_inner($group).await?;
+            let outcome = $call;
+            if !($retry)(&outcome) {
+                break outcome;
+            }
+            tokio::time::sleep($admin.config.retry_backoff).await;
+        }
+    };
+}
+
 /// FindCoordinator key type of consumer groups (`FindCoordinatorRequest.CoordinatorType.GROUP`).
 const KEY_TYPE_GROUP: i8 = 0;
 /// First FindCoordinator version with batched keys (KIP-699).
@@ -60,6 +82,12 @@ pub struct OffsetDeleteOutcome {
 /// COORDINATOR_LOAD_IN_PROGRESS 14, COORDINATOR_NOT_AVAILABLE 15, NOT_COORDINATOR 16).
 fn coordinator_retriable(error: &ClientError) -> bool {
     error.code().is_some_and(coordinator_retriable_code)
+}
+
+/// A [`coordinator_retriable`] error (the retry test of calls whose result has no
+/// per-partition coordinator errors).
+fn error_is_retriable<T>(outcome: &Result<T, ClientError>) -> bool {
+    outcome.as_ref().is_err_and(coordinator_retriable)
 }
 
 /// [`coordinator_retriable`] for a raw error code from a response body.
@@ -202,15 +230,12 @@ impl AdminClient {
     pub async fn describe_group(&mut self, group: &str) -> Result<GroupDescription, ClientError> {
         let timeout = self.config.default_api_timeout;
         Self::bounded("describeConsumerGroups", timeout, async {
-            loop {
-                let coordinator = self.find_coordinator_inner(group).await?;
-                match self.describe_group_at(&coordinator, group).await {
-                    Err(error) if coordinator_retriable(&error) => {
-                        tokio::time::sleep(self.config.retry_backoff).await;
-                    }
-                    other => return other,
-                }
-            }
+            at_coordinator!(
+                self,
+                group,
+                |coordinator| self.describe_group_at(&coordinator, group).await,
+                error_is_retriable
+            )
         })
         .await
     }
@@ -276,15 +301,12 @@ impl AdminClient {
     ) -> Result<BTreeMap<TopicPartition, CommittedOffset>, ClientError> {
         let timeout = self.config.default_api_timeout;
         Self::bounded("listConsumerGroupOffsets", timeout, async {
-            loop {
-                let coordinator = self.find_coordinator_inner(group).await?;
-                match self.fetch_offsets_at(coordinator.node_id, group).await {
-                    Err(error) if coordinator_retriable(&error) => {
-                        tokio::time::sleep(self.config.retry_backoff).await;
-                    }
-                    other => return other,
-                }
-            }
+            at_coordinator!(
+                self,
+                group,
+                |coordinator| self.fetch_offsets_at(coordinator.node_id, group).await,
+                error_is_retriable
+            )
         })
         .await
     }
@@ -378,22 +400,17 @@ impl AdminClient {
     ) -> Result<PartitionResults<()>, ClientError> {
         let timeout = self.config.default_api_timeout;
         Self::bounded("alterConsumerGroupOffsets", timeout, async {
-            loop {
-                let coordinator = self.find_coordinator_inner(group).await?;
-                match self.commit_at(coordinator.node_id, group, offsets).await {
-                    Ok(results)
-                        if results
-                            .values()
-                            .any(|r| r.as_ref().is_err_and(coordinator_retriable)) =>
-                    {
-                        tokio::time::sleep(self.config.retry_backoff).await;
-                    }
-                    Err(error) if coordinator_retriable(&error) => {
-                        tokio::time::sleep(self.config.retry_backoff).await;
-                    }
-                    other => return other,
+            at_coordinator!(
+                self,
+                group,
+                |coordinator| self.commit_at(coordinator.node_id, group, offsets).await,
+                |outcome: &Result<PartitionResults<()>, ClientError>| match outcome {
+                    Ok(results) => results
+                        .values()
+                        .any(|r| r.as_ref().is_err_and(coordinator_retriable)),
+                    Err(error) => coordinator_retriable(error),
                 }
-            }
+            )
         })
         .await
     }
@@ -463,23 +480,22 @@ impl AdminClient {
         Self::bounded("deleteConsumerGroups", timeout, async {
             let mut out = BTreeMap::new();
             for group in groups {
-                let outcome = loop {
-                    let coordinator = self.find_coordinator_inner(group).await?;
-                    let mut request = DeleteGroupsRequest::default();
-                    request.groups_names = vec![GroupId(str_bytes(group))];
-                    let response = self.send_to(Some(coordinator.node_id), &request).await?;
-                    let code = response
-                        .results
-                        .iter()
-                        .find(|r| r.group_id.0.as_str() == group.as_str())
-                        .map_or(0, |r| r.error_code);
-                    let outcome = check_code(code, None);
-                    if outcome.as_ref().is_err_and(coordinator_retriable) {
-                        tokio::time::sleep(self.config.retry_backoff).await;
-                        continue;
-                    }
-                    break outcome;
-                };
+                let outcome = at_coordinator!(
+                    self,
+                    group,
+                    |coordinator| {
+                        let mut request = DeleteGroupsRequest::default();
+                        request.groups_names = vec![GroupId(str_bytes(group))];
+                        let response = self.send_to(Some(coordinator.node_id), &request).await?;
+                        let code = response
+                            .results
+                            .iter()
+                            .find(|r| r.group_id.0.as_str() == group.as_str())
+                            .map_or(0, |r| r.error_code);
+                        check_code(code, None)
+                    },
+                    error_is_retriable
+                );
                 out.insert(group.clone(), outcome);
             }
             Ok(out)
@@ -496,60 +512,71 @@ impl AdminClient {
     ) -> Result<OffsetDeleteOutcome, ClientError> {
         let timeout = self.config.default_api_timeout;
         Self::bounded("deleteConsumerGroupOffsets", timeout, async {
-            loop {
-                let coordinator = self.find_coordinator_inner(group).await?;
-                let mut by_topic: BTreeMap<&str, Vec<OffsetDeleteRequestPartition>> =
-                    BTreeMap::new();
-                for tp in partitions {
-                    let mut partition = OffsetDeleteRequestPartition::default();
-                    partition.partition_index = tp.partition;
-                    by_topic
-                        .entry(tp.topic.as_str())
-                        .or_default()
-                        .push(partition);
-                }
-                let mut request = OffsetDeleteRequest::default();
-                request.group_id = GroupId(str_bytes(group));
-                request.topics = by_topic
-                    .into_iter()
-                    .map(|(name, partitions)| {
-                        let mut topic = OffsetDeleteRequestTopic::default();
-                        topic.name = topic_name(name);
-                        topic.partitions = partitions;
-                        topic
-                    })
-                    .collect();
-                let response = self.send_to(Some(coordinator.node_id), &request).await?;
-                if coordinator_retriable_code(response.error_code) {
-                    tokio::time::sleep(self.config.retry_backoff).await;
-                    continue;
-                }
-                let mut results = PartitionResults::new();
-                for topic in &response.topics {
-                    for p in &topic.partitions {
-                        results.insert(
-                            TopicPartition {
-                                topic: topic.name.0.to_string(),
-                                partition: p.partition_index,
-                            },
-                            check_code(p.error_code, None),
-                        );
-                    }
-                }
-                // A top-level error answers no partitions: every requested one shares it.
-                if response.error_code != 0 {
-                    for tp in partitions {
-                        results.entry(tp.clone()).or_insert_with(|| {
-                            Err(ClientError::from_code(response.error_code, None))
-                        });
-                    }
-                }
-                return Ok(OffsetDeleteOutcome {
-                    error_code: response.error_code,
-                    partitions: results,
-                });
-            }
+            at_coordinator!(
+                self,
+                group,
+                |coordinator| {
+                    self.delete_offsets_at(coordinator.node_id, group, partitions)
+                        .await
+                },
+                |outcome: &Result<OffsetDeleteOutcome, ClientError>| outcome
+                    .as_ref()
+                    .is_ok_and(|o| coordinator_retriable_code(o.error_code))
+            )
         })
         .await
+    }
+
+    async fn delete_offsets_at(
+        &mut self,
+        node_id: i32,
+        group: &str,
+        partitions: &[TopicPartition],
+    ) -> Result<OffsetDeleteOutcome, ClientError> {
+        let mut by_topic: BTreeMap<&str, Vec<OffsetDeleteRequestPartition>> = BTreeMap::new();
+        for tp in partitions {
+            let mut partition = OffsetDeleteRequestPartition::default();
+            partition.partition_index = tp.partition;
+            by_topic
+                .entry(tp.topic.as_str())
+                .or_default()
+                .push(partition);
+        }
+        let mut request = OffsetDeleteRequest::default();
+        request.group_id = GroupId(str_bytes(group));
+        request.topics = by_topic
+            .into_iter()
+            .map(|(name, partitions)| {
+                let mut topic = OffsetDeleteRequestTopic::default();
+                topic.name = topic_name(name);
+                topic.partitions = partitions;
+                topic
+            })
+            .collect();
+        let response = self.send_to(Some(node_id), &request).await?;
+        let mut results = PartitionResults::new();
+        for topic in &response.topics {
+            for p in &topic.partitions {
+                results.insert(
+                    TopicPartition {
+                        topic: topic.name.0.to_string(),
+                        partition: p.partition_index,
+                    },
+                    check_code(p.error_code, None),
+                );
+            }
+        }
+        // A top-level error answers no partitions: every requested one shares it.
+        if response.error_code != 0 {
+            for tp in partitions {
+                results
+                    .entry(tp.clone())
+                    .or_insert_with(|| Err(ClientError::from_code(response.error_code, None)));
+            }
+        }
+        Ok(OffsetDeleteOutcome {
+            error_code: response.error_code,
+            partitions: results,
+        })
     }
 }
