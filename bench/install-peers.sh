@@ -2,7 +2,8 @@
 # Installs what bench/run needs, outside the repository (bench/run itself only checks presence):
 #   - Redis (Debian redis-server + redis-benchmark)          -> /usr/bin
 #   - Python: redis-py (latency client), matplotlib (plots)  -> pip
-#   - Tansu, built with cargo under nice (a large build)     -> $CACHE/tansu/bin/tansu
+#   - Tansu with its `dynostore` feature (the memory:// storage engine is behind it), built
+#     with cargo under nice (a large build)                   -> $CACHE/tansu-mem/bin/tansu
 #   - librdkafka's rdkafka_performance example, linked against the librdkafka that the
 #     rdkafka-sys crate already built in target/release      -> $CACHE/bin/rdkafka_performance
 #   - inferno (flamegraphs from `perf script`), optional     -> $CACHE/inferno/bin
@@ -42,9 +43,9 @@ if [ ! -x "$CACHE/bin/rdkafka_performance" ]; then
   [ $built = 1 ] || { echo "could not link rdkafka_performance" >&2; exit 1; }
 fi
 
-if [ $want_tansu = 1 ] && [ ! -x "$CACHE/tansu/bin/tansu" ]; then
+if [ $want_tansu = 1 ] && [ ! -x "$CACHE/tansu-mem/bin/tansu" ]; then
   CARGO_TARGET_DIR="$CACHE/tansu-target" nice -n 19 \
-    cargo install tansu --locked --root "$CACHE/tansu"
+    cargo install tansu --locked --features dynostore --root "$CACHE/tansu-mem"
 fi
 
 if [ $want_inferno = 1 ] && [ ! -x "$CACHE/inferno/bin/inferno-flamegraph" ]; then

@@ -41,6 +41,19 @@ def _short(sym: str) -> str:
     return "".join(out).replace("::{{closure}}", "::{closure}")
 
 
+PLUMBING = ("poll", "{closure", "call_once", "catch_unwind", "do_call", "try_with", "with<",
+            "with_mut", "with_budget", "budget", "set_scheduler", "enter_runtime", "run<",
+            "run_task", "run_worker", "poll_future", "poll_inner", "tokio::runtime::",
+            "std::", "core::", "<…>::", "start_thread", "clone3", "run", "set<", "[unknown]",
+            "__rust_begin_short_backtrace", "{{closure")
+
+
+def _plumbing(frame: str) -> bool:
+    """Async-runtime and closure frames that only add depth (tokio task polling, unwinding
+    shims): dropped so the rows show the broker's own calls and the kernel."""
+    return frame.startswith(PLUMBING) or frame in ("run", "set")
+
+
 def render(stacks: dict[tuple, int], out: Path, title: str, max_depth: int = 40) -> bool:
     try:
         import matplotlib
@@ -56,7 +69,8 @@ def render(stacks: dict[tuple, int], out: Path, title: str, max_depth: int = 40)
     for stack, count in stacks.items():
         node = root
         node["c"] += count
-        for frame in stack[:max_depth]:
+        useful = [f for f in stack if not _plumbing(f)]
+        for frame in useful[-max_depth:]:
             node = node["k"].setdefault(frame, {"n": frame, "c": 0, "k": {}})
             node["c"] += count
     depth_seen = [0]

@@ -44,7 +44,7 @@ def profile_produce(server, count: int, img_dir: Path, seconds: float = 6.0) -> 
         for line in report.splitlines():
             m = re.match(r"\s+([\d.]+)%\s+\[[.k]\]\s+(.*)$", line)
             if m:
-                top.append((float(m.group(1)), m.group(2).strip()[:110]))
+                top.append((float(m.group(1)), m.group(2).split("  ")[0].strip()[:110]))
         flame = None
         collapse, flamegraph = INFERNO / "inferno-collapse-perf", INFERNO / "inferno-flamegraph"
         script = subprocess.run([PERF, "script", "-i", str(data)], capture_output=True)

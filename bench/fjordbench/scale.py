@@ -286,7 +286,7 @@ def restart_redis(res: Results, workdir: Path, cfg) -> None:
     fsyncs the AOF and exits) + start until loaded; kill -9 + start until loaded."""
     scen = f"(8) restart with {cfg.restart_gb:g} GB of log"
     available = _mem_available()
-    if available < cfg.restart_gb * 1e9 * 2.5:
+    if available < cfg.restart_gb * 1e9 * 1.6:
         res.notice(f"(8) on redis skipped: Redis keeps the {cfg.restart_gb:g} GB in RAM and "
                    f"only {available / 1e9:.1f} GB is available")
         return

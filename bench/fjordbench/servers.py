@@ -14,7 +14,9 @@ from .procs import Server, free_port, wait_for_port
 ROOT = Path(__file__).resolve().parents[2]
 FJORD_BIN = Path(os.environ.get("FJORD_BIN", ROOT / "target" / "release" / "fjord"))
 CACHE = Path(os.environ.get("FJORD_BENCH_CACHE", "/work/cache"))
-TANSU_BIN = Path(os.environ.get("TANSU_BIN", CACHE / "tansu" / "bin" / "tansu"))
+# Tansu's memory:// engine lives behind its `dynostore` cargo feature (tansu-storage's
+# StorageContainer: "memory" without it is FeatureNotEnabled); install-peers.sh builds that.
+TANSU_BIN = Path(os.environ.get("TANSU_BIN", CACHE / "tansu-mem" / "bin" / "tansu"))
 REDIS_BIN = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
