@@ -198,7 +198,8 @@ impl BrokerConfig {
             .advertised_listeners
             .iter()
             .map(|l| l.host.clone())
-            .find(|host| !host.is_empty());
+            .find(|host| !host.is_empty())
+            .or_else(default_advertised_host);
         let positive = |v: i32, default: usize| {
             usize::try_from(v)
                 .ok()
@@ -244,5 +245,68 @@ impl BrokerConfig {
             in_flight_requests_per_connection_max:
                 Self::IN_FLIGHT_REQUESTS_PER_CONNECTION_MAX_DEFAULT,
         })
+    }
+}
+
+/// The host advertised when `advertised.listeners` (or `listeners`, its default) leaves the host
+/// empty, as `PLAINTEXT://:9092` in Kafka's ZooKeeper-mode `config/server.properties` does.
+/// Kafka advertises `InetAddress.getLocalHost.getCanonicalHostName` then (`EndPoint` /
+/// `KafkaConfig.effectiveAdvertisedBrokerListeners`); advertising the bound wildcard address
+/// (`0.0.0.0`) would send clients to a non-routable address. We advertise the machine's host
+/// name when it resolves, else `None` (the bound IP).
+fn default_advertised_host() -> Option<String> {
+    use std::net::ToSocketAddrs;
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()?;
+    let name = name.trim().to_owned();
+    if name.is_empty() {
+        return None;
+    }
+    let resolves = (name.as_str(), 9092u16)
+        .to_socket_addrs()
+        .map(|mut addrs| addrs.next().is_some())
+        .unwrap_or(false);
+    resolves.then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fjord_config::properties::Properties;
+    use fjord_config::server::ServerConfig;
+
+    /// Kafka's ZooKeeper-mode `config/server.properties` leaves `listeners` commented out
+    /// (`PLAINTEXT://:9092`): the advertised host is the machine's resolvable host name, never an
+    /// empty string or the wildcard address (Kafka `KafkaConfig.effectiveAdvertisedBrokerListeners`).
+    #[test]
+    fn empty_listener_host_advertises_the_host_name_not_the_wildcard() {
+        let props = Properties::parse(
+            "broker.id=0\nzookeeper.connect=localhost:2181\nlisteners=PLAINTEXT://:9092\nlog.dirs=/tmp/x\n",
+        )
+        .unwrap();
+        let server = ServerConfig::from_properties(&props).unwrap();
+        let config = BrokerConfig::from_server_and_cluster(&server, "c".to_owned()).unwrap();
+        let expected = default_advertised_host();
+        assert_eq!(config.advertised_host, expected);
+        if let Some(host) = &config.advertised_host {
+            assert!(!host.is_empty() && host != "0.0.0.0");
+            use std::net::ToSocketAddrs;
+            assert!((host.as_str(), 9092).to_socket_addrs().unwrap().next().is_some());
+        }
+    }
+
+    /// An explicit advertised host wins over the host name.
+    #[test]
+    fn explicit_advertised_host_is_kept() {
+        let props = Properties::parse(
+            "process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@localhost:9093\n\
+             controller.listener.names=CONTROLLER\nlisteners=PLAINTEXT://:9092,CONTROLLER://:9093\n\
+             advertised.listeners=PLAINTEXT://kafka.example:9092\nlog.dirs=/tmp/x\n",
+        )
+        .unwrap();
+        let server = ServerConfig::from_properties(&props).unwrap();
+        let config = BrokerConfig::from_server_and_cluster(&server, "c".to_owned()).unwrap();
+        assert_eq!(config.advertised_host.as_deref(), Some("kafka.example"));
     }
 }
