@@ -542,6 +542,15 @@ pub static BROKER_KEYS: &[ConfigKey] = &[
     dynamic(key("ssl.truststore.password", P, None)),
     // --- fjord's own
     key("console.listeners", T, Some("http://127.0.0.1:8048")),
+    // The console's `admin` password (a secret: DescribeConfigs shows it as sensitive/null).
+    key("console.admin.password", P, None),
+    // How often the console samples offsets, lag and rates into its charts and alerts.
+    checked(
+        "console.sample.interval.ms",
+        J,
+        Some("5000"),
+        Validator::AtLeast(100),
+    ),
 ];
 
 /// Looks up a broker key.

@@ -395,3 +395,20 @@ fn broker_only_role_checks() {
             .contains("when running KRaft with just the broker role")
     );
 }
+
+/// fjord's console keys are known keys (no "isn't a known config" warning at start): the admin
+/// password is a secret, the sample interval a long with a floor of 100 ms.
+#[test]
+fn console_keys_are_known_and_typed() {
+    let c = combined(&[
+        ("console.admin.password", "s3cret"),
+        ("console.sample.interval.ms", "1000"),
+    ])
+    .unwrap();
+    assert!(c.get("console.admin.password").is_some());
+    assert!(matches!(
+        c.get("console.sample.interval.ms"),
+        Some(fjord_config::ConfigValue::Long(1000))
+    ));
+    assert!(combined(&[("console.sample.interval.ms", "10")]).is_err());
+}
