@@ -15,11 +15,11 @@ use fjord_protocol::kafka_protocol::messages::produce_response::{
 use fjord_protocol::kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse};
 use fjord_protocol::{ApiSpec, ErrorCode};
 use fjord_record::header::{MAGIC_V2, offsets};
-use fjord_record::{BatchHeader, RecordError};
+use fjord_record::{BatchHeader, CompressionType, RecordError};
 use fjord_storage::{AppendInfo, StorageError};
 
 use super::{BrokerContext, now_ms, str_bytes};
-use crate::state::replica_manager::AppendError;
+use crate::state::replica_manager::{AppendError, RECOMPRESS_DECOMPRESSED_BYTES_MAX};
 
 /// v3 (first magic-v2 version, Kafka 4's minimum after KIP-896) ..= v12.
 pub const SPEC: ApiSpec = ApiSpec::new(ApiKey::Produce, 3, 12);
@@ -46,6 +46,8 @@ enum ProduceError {
         "Produce requests with version {0} must have exactly one record batch per partition, found more"
     )]
     NotOneBatch(i16),
+    #[error("compressed record batch does not decode: {0}")]
+    CompressedRecords(#[source] RecordError),
     #[error(transparent)]
     Append(#[from] AppendError),
 }
@@ -58,6 +60,9 @@ fn error_code(error: &ProduceError) -> ErrorCode {
         ProduceError::ZstdBeforeV7(_) => ErrorCode::UnsupportedCompressionType,
         ProduceError::InvalidRequiredAcks(_) => ErrorCode::InvalidRequiredAcks,
         ProduceError::NotOneBatch(_) => ErrorCode::InvalidRecord,
+        // Kafka reports records that fail to decode as CorruptRecordException, the same code
+        // the log gives a bad CRC.
+        ProduceError::CompressedRecords(_) => ErrorCode::CorruptMessage,
         ProduceError::Append(AppendError::UnknownTopicOrPartition) => {
             ErrorCode::UnknownTopicOrPartition
         }
@@ -159,8 +164,99 @@ fn append_one(
     {
         return Err(ProduceError::NotOneBatch(version));
     }
+    validate_compressed_records(records)?;
     // The request buffer is shared with the decoder: the log patches offsets in a private copy.
     let mut batch = BytesMut::from(records);
     let tp = TopicPartition::new(topic, partition);
     Ok(ctx.replicas.append(&tp, &mut batch, now_ms())?)
+}
+
+/// Decompresses a compressed batch and reads every record, as Kafka's
+/// `LogValidator.validateMessagesAndAssignOffsetsCompressed` does, so a batch whose payload is
+/// garbage under its codec (or whose records or record count do not match) is refused rather
+/// than stored behind a valid CRC to break every consumer that reaches it. Uncompressed batches
+/// and batches whose header does not parse are left to the log's own validation. Costs one
+/// decompression per compressed batch; decompressed size is capped at
+/// [`RECOMPRESS_DECOMPRESSED_BYTES_MAX`] (decompression bombs).
+fn validate_compressed_records(records: &[u8]) -> Result<(), ProduceError> {
+    let Ok(header) = BatchHeader::new(records) else {
+        return Ok(());
+    };
+    if matches!(
+        header.attributes().compression(),
+        None | Some(CompressionType::None)
+    ) {
+        return Ok(());
+    }
+    let batch = &records[..header.total_size().min(records.len())];
+    let iter = fjord_record::records(batch, RECOMPRESS_DECOMPRESSED_BYTES_MAX)
+        .map_err(ProduceError::CompressedRecords)?;
+    for record in iter {
+        record.map_err(ProduceError::CompressedRecords)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fjord_record::header::{HEADER_BYTES, rewrite_crc};
+    use fjord_record::{BatchBuilder, NewRecord};
+
+    fn batch(codec: CompressionType) -> Vec<u8> {
+        let mut builder = BatchBuilder::new(codec);
+        for i in 0..3 {
+            builder.push(NewRecord::new(1_700_000_000_000).value(format!("v{i}")));
+        }
+        builder.build().map(|b| b.to_vec()).unwrap_or_default()
+    }
+
+    #[test]
+    fn garbage_payload_under_each_codec_is_corrupt_message_despite_a_valid_crc() {
+        // Kafka LogValidator.validateMessagesAndAssignOffsetsCompressed decompresses and reads
+        // every record of a compressed batch; payload that does not decode is refused.
+        for codec in [
+            CompressionType::Gzip,
+            CompressionType::Snappy,
+            CompressionType::Lz4,
+            CompressionType::Zstd,
+        ] {
+            let mut bytes = batch(codec);
+            assert!(
+                validate_compressed_records(&bytes).is_ok(),
+                "{codec:?} valid"
+            );
+            for (i, byte) in bytes[HEADER_BYTES..].iter_mut().enumerate() {
+                *byte = (i as u8).wrapping_mul(151) ^ 0x5a;
+            }
+            rewrite_crc(&mut bytes);
+            let error = validate_compressed_records(&bytes).err();
+            assert!(
+                matches!(error, Some(ProduceError::CompressedRecords(_))),
+                "{codec:?}: {error:?}"
+            );
+            assert_eq!(
+                error.map(|e| error_code(&e)),
+                Some(ErrorCode::CorruptMessage)
+            );
+        }
+    }
+
+    #[test]
+    fn compressed_batch_whose_record_count_lies_is_refused() {
+        // DefaultRecordBatch.RecordIterator: "Incorrect declared batch size".
+        let mut bytes = batch(CompressionType::Gzip);
+        bytes[offsets::RECORD_COUNT..offsets::RECORD_COUNT + 4]
+            .copy_from_slice(&2i32.to_be_bytes());
+        rewrite_crc(&mut bytes);
+        assert!(matches!(
+            validate_compressed_records(&bytes),
+            Err(ProduceError::CompressedRecords(_))
+        ));
+    }
+
+    #[test]
+    fn uncompressed_batches_are_left_to_the_log() {
+        assert!(validate_compressed_records(&batch(CompressionType::None)).is_ok());
+    }
 }
