@@ -10,6 +10,12 @@ pub const SIZE_PREFIX_BYTES: usize = 4;
 /// accepts (`SocketServerConfigs.SOCKET_REQUEST_MAX_BYTES_DEFAULT`).
 pub const REQUEST_FRAME_BYTES_MAX_DEFAULT: usize = 104_857_600;
 
+/// The most buffer space reserved ahead of bytes that have not arrived yet. A size prefix
+/// only announces a frame; reserving all of it up front would let a client that announces
+/// 100 MiB and then stalls (or many such clients) pin that much memory per connection. Larger
+/// frames grow the buffer as their bytes arrive.
+pub const FRAME_RESERVE_AHEAD_BYTES_MAX: usize = 1 << 20;
+
 /// Why a frame cannot be read. Either way the connection is unusable and must be closed, like
 /// Kafka's `InvalidReceiveException` in `NetworkReceive.readFrom`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,7 +40,8 @@ pub enum FrameError {
 ///
 /// Returns `Ok(None)` when more bytes are needed. The size prefix is checked against
 /// `frame_bytes_max` as soon as its 4 bytes arrive, before any body is buffered, so an
-/// oversized announcement never makes us allocate.
+/// oversized announcement never makes us allocate; an accepted announcement reserves at most
+/// [`FRAME_RESERVE_AHEAD_BYTES_MAX`] ahead of the bytes received.
 pub fn decode_frame(
     buf: &mut BytesMut,
     frame_bytes_max: usize,
@@ -43,7 +50,8 @@ pub fn decode_frame(
         return Ok(None);
     };
     if buf.len() < SIZE_PREFIX_BYTES + size {
-        buf.reserve(SIZE_PREFIX_BYTES + size - buf.len());
+        let missing = SIZE_PREFIX_BYTES + size - buf.len();
+        buf.reserve(missing.min(FRAME_RESERVE_AHEAD_BYTES_MAX));
         return Ok(None);
     }
     buf.advance(SIZE_PREFIX_BYTES);
@@ -84,6 +92,33 @@ mod tests {
         assert_eq!(frame.as_deref(), Some(&[1u8, 2, 3][..]));
         // The next frame's first two bytes stay buffered.
         assert_eq!(&buf[..], &[0, 0]);
+    }
+
+    #[test]
+    fn a_large_announcement_reserves_only_a_bounded_amount_ahead() {
+        // A client announcing a 100 MiB frame (the socket.request.max.bytes default) and
+        // sending 10 bytes must not make the connection hold 100 MiB.
+        let mut buf = BytesMut::new();
+        buf.extend_from_slice(&(REQUEST_FRAME_BYTES_MAX_DEFAULT as i32).to_be_bytes());
+        buf.extend_from_slice(&[0; 10]);
+        assert_eq!(
+            decode_frame(&mut buf, REQUEST_FRAME_BYTES_MAX_DEFAULT),
+            Ok(None)
+        );
+        assert!(buf.capacity() <= 14 + FRAME_RESERVE_AHEAD_BYTES_MAX + 4096);
+        // The frame still completes once its bytes arrive.
+        let mut buf = BytesMut::new();
+        let size = 3 * FRAME_RESERVE_AHEAD_BYTES_MAX;
+        buf.extend_from_slice(&(size as i32).to_be_bytes());
+        for _ in 0..size / 4096 {
+            assert_eq!(
+                decode_frame(&mut buf, REQUEST_FRAME_BYTES_MAX_DEFAULT),
+                Ok(None)
+            );
+            buf.extend_from_slice(&[7; 4096]);
+        }
+        let frame = decode_frame(&mut buf, REQUEST_FRAME_BYTES_MAX_DEFAULT);
+        assert_eq!(frame.ok().flatten().map(|f| f.len()), Some(size));
     }
 
     #[test]
