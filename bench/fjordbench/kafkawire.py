@@ -108,11 +108,14 @@ def probe_metadata(port: int, timeout: float = 5.0) -> dict[str, int]:
 
 
 def wait_metadata(port: int, topic: str | None, partitions: int = 1,
-                  timeout: float = 600.0) -> float:
+                  timeout: float = 600.0, alive=None) -> float:
     """Polls Metadata until `topic` shows `partitions` partitions with leaders (or, with no
-    topic, until any Metadata answer); returns the monotonic time of the first success."""
+    topic, until any Metadata answer); returns the monotonic time of the first success.
+    `alive()` returning False (the server exited) ends the wait early with ConnectionError."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if alive is not None and not alive():
+            raise ConnectionError(f"the server on port {port} exited")
         try:
             topics = probe_metadata(port)
             if topic is None or topics.get(topic, 0) >= partitions:

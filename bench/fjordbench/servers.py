@@ -34,8 +34,8 @@ class KafkaServer(Server):
         from spawn to it (the start-up time of scenarios 7 and 8)."""
         self.spawn()
         try:
-            ready = kafkawire.wait_metadata(self.port, None, timeout=timeout)
-        except TimeoutError:
+            ready = kafkawire.wait_metadata(self.port, None, timeout=timeout, alive=self.alive)
+        except (TimeoutError, ConnectionError):
             self.kill()
             raise RuntimeError(f"{self.name} did not start; log:\n{self.log_tail()}")
         return ready - self.started_at
