@@ -156,6 +156,11 @@ async fn three_consumers_share_partitions_and_offsets_survive_restart() {
         // same steps (same configs, 60 records, sync commits, committed(), one member
         // dropped, unsubscribe, drop) closes in < 1 s, and its debug=cgrp,protocol log
         // shows LeaveGroup v1 answered in 0.5 ms and the group sub-system terminating.
+        // In the hang here (same debug): the first consumer logs "delegating revoke of 3
+        // partition(s) to application" (join-state wait-unassign-call), then nothing for
+        // 20 s: no request to the broker is outstanding (no LeaveGroup sent yet), so it is
+        // a client-side wait for the revoke to be served (cf. librdkafka #4884). Closing
+        // without unsubscribe() first hangs the same way.
         for consumer in &consumers {
             consumer.unsubscribe();
         }
