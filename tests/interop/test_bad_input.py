@@ -99,7 +99,8 @@ def crc32c(data: bytes) -> int:
 
 
 def record_batch_v2(values: list[bytes], codec: int = 0, payload: bytes | None = None,
-                    declared_count: int | None = None, corrupt_crc: bool = False) -> bytes:
+                    declared_count: int | None = None, corrupt_crc: bool = False,
+                    last_offset_delta: int | None = None) -> bytes:
     """A magic v2 batch (Kafka protocol guide, "Record Batch"); CRC-32C over attributes..end."""
     if payload is None:
         records = b""
@@ -108,7 +109,8 @@ def record_batch_v2(values: list[bytes], codec: int = 0, payload: bytes | None =
             records += varint(len(body)) + body
         payload = records
     count = len(values) if declared_count is None else declared_count
-    after_crc = struct.pack(">hiqqqhii", codec, max(len(values) - 1, 0), 1_700_000_000_000,
+    delta = max(len(values) - 1, 0) if last_offset_delta is None else last_offset_delta
+    after_crc = struct.pack(">hiqqqhii", codec, delta, 1_700_000_000_000,
                             1_700_000_000_000, -1, -1, -1, count) + payload
     crc = crc32c(after_crc) ^ (0xFFFF if corrupt_crc else 0)
     tail = struct.pack(">ibI", -1, 2, crc) + after_crc
@@ -443,6 +445,35 @@ def test_produce_zstd_before_v7_is_unsupported_compression_type(broker, healthy)
     garbage = bytes(rng.randrange(256) for _ in range(64))
     err = produce_error(broker, KNOWN_TOPIC, record_batch_v2([b"x"], codec=4, payload=garbage))
     assert err == 76  # UNSUPPORTED_COMPRESSION_TYPE
+
+
+@pytest.mark.parametrize("delta", [1000, 2**31 - 1])
+def test_produce_batch_whose_offset_range_disagrees_with_its_count_is_invalid_record(broker, healthy, delta):
+    # LogValidator.validateBatch: "Inconsistent batch offset range ... and count of records"
+    # (lastOffsetDelta + 1 must equal recordCount for a produced batch); accepting it would let
+    # one record advance the log end offset by 2^31.
+    err = produce_error(broker, KNOWN_TOPIC, record_batch_v2([b"a", b"b"], last_offset_delta=delta))
+    assert err == INVALID_RECORD
+    assert fetch_v4_error(broker, KNOWN_TOPIC, KNOWN_RECORDS) == NONE
+    assert fetch_v4_error(broker, KNOWN_TOPIC, KNOWN_RECORDS + 1) == OFFSET_OUT_OF_RANGE
+
+
+def test_produce_empty_batch_is_invalid_record(broker, healthy):
+    # LogValidator.validateBatch: "Invalid reported count for record batch: 0".
+    err = produce_error(broker, KNOWN_TOPIC, record_batch_v2([], declared_count=0))
+    assert err == INVALID_RECORD
+
+
+@pytest.mark.parametrize("partition", [-1, 7, 2**31 - 1])
+def test_produce_to_unknown_partition_is_unknown_topic_or_partition(broker, healthy, partition):
+    payload = one_response(broker.port, produce_v3(KNOWN_TOPIC, record_batch_v2([b"x"]), partition=partition))
+    r = Reader(payload)
+    r.take(">i")
+    r.take(">i")
+    r.string()
+    r.take(">i")
+    assert r.take(">i") == partition
+    assert r.take(">h") == 3  # UNKNOWN_TOPIC_OR_PARTITION
 
 
 # --- topic names ------------------------------------------------------------------------------

@@ -46,6 +46,15 @@ enum ProduceError {
         "Produce requests with version {0} must have exactly one record batch per partition, found more"
     )]
     NotOneBatch(i16),
+    #[error("Invalid reported count for record batch: {0}")]
+    InvalidRecordCount(i32),
+    #[error(
+        "Inconsistent batch offset range [0, {last_offset_delta}] and count of records {record_count}"
+    )]
+    InconsistentOffsetRange {
+        last_offset_delta: i32,
+        record_count: i32,
+    },
     #[error("compressed record batch does not decode: {0}")]
     CompressedRecords(#[source] RecordError),
     #[error(transparent)]
@@ -59,7 +68,9 @@ fn error_code(error: &ProduceError) -> ErrorCode {
         ProduceError::NotMagicV2(_) | ProduceError::NoRecords(_) => ErrorCode::InvalidRecord,
         ProduceError::ZstdBeforeV7(_) => ErrorCode::UnsupportedCompressionType,
         ProduceError::InvalidRequiredAcks(_) => ErrorCode::InvalidRequiredAcks,
-        ProduceError::NotOneBatch(_) => ErrorCode::InvalidRecord,
+        ProduceError::NotOneBatch(_)
+        | ProduceError::InvalidRecordCount(_)
+        | ProduceError::InconsistentOffsetRange { .. } => ErrorCode::InvalidRecord,
         // Kafka reports records that fail to decode as CorruptRecordException, the same code
         // the log gives a bad CRC.
         ProduceError::CompressedRecords(_) => ErrorCode::CorruptMessage,
@@ -164,11 +175,35 @@ fn append_one(
     {
         return Err(ProduceError::NotOneBatch(version));
     }
+    validate_offset_range(records)?;
     validate_compressed_records(records)?;
     // The request buffer is shared with the decoder: the log patches offsets in a private copy.
     let mut batch = BytesMut::from(records);
     let tp = TopicPartition::new(topic, partition);
     Ok(ctx.replicas.append(&tp, &mut batch, now_ms())?)
+}
+
+/// Kafka `LogValidator.validateBatch` for a produced magic v2 batch: at least one record, and
+/// `lastOffsetDelta + 1 == recordCount`. The log accepts sparse batches (compaction leaves
+/// gaps), but a client's batch claiming a wider offset range than its records would move the
+/// log end offset past offsets that hold nothing (one record could advance it by 2^31).
+/// Headers that do not parse are left to the log's own validation.
+fn validate_offset_range(records: &[u8]) -> Result<(), ProduceError> {
+    let Ok(header) = BatchHeader::new(records) else {
+        return Ok(());
+    };
+    let record_count = header.record_count();
+    if record_count <= 0 {
+        return Err(ProduceError::InvalidRecordCount(record_count));
+    }
+    let last_offset_delta = header.last_offset_delta();
+    if i64::from(last_offset_delta) + 1 != i64::from(record_count) {
+        return Err(ProduceError::InconsistentOffsetRange {
+            last_offset_delta,
+            record_count,
+        });
+    }
+    Ok(())
 }
 
 /// Decompresses a compressed batch and reads every record, as Kafka's
@@ -252,6 +287,34 @@ mod tests {
         assert!(matches!(
             validate_compressed_records(&bytes),
             Err(ProduceError::CompressedRecords(_))
+        ));
+    }
+
+    #[test]
+    fn offset_range_must_match_the_record_count() {
+        // LogValidator.validateBatch: "Inconsistent batch offset range" / "Invalid reported
+        // count for record batch".
+        let mut bytes = batch(CompressionType::None);
+        assert!(validate_offset_range(&bytes).is_ok());
+        let delta = offsets::LAST_OFFSET_DELTA;
+        bytes[delta..delta + 4].copy_from_slice(&i32::MAX.to_be_bytes());
+        let error = validate_offset_range(&bytes).err();
+        assert!(matches!(
+            error,
+            Some(ProduceError::InconsistentOffsetRange {
+                last_offset_delta: i32::MAX,
+                record_count: 3
+            })
+        ));
+        assert_eq!(
+            error.map(|e| error_code(&e)),
+            Some(ErrorCode::InvalidRecord)
+        );
+        bytes[offsets::RECORD_COUNT..offsets::RECORD_COUNT + 4]
+            .copy_from_slice(&0i32.to_be_bytes());
+        assert!(matches!(
+            validate_offset_range(&bytes),
+            Err(ProduceError::InvalidRecordCount(0))
         ));
     }
 
