@@ -141,6 +141,19 @@ def fetch_v4(topic: str, offset: int, partition: int = 0) -> bytes:
     return frame(1, 4, body)
 
 
+def fetch_v4_raw(topic: str, offset: int, max_bytes: int, partition_max_bytes: int,
+                 partition: int = 0) -> bytes:
+    body = struct.pack(">iiiib", -1, 100, 1, max_bytes, 0) + struct.pack(">i", 1) + kstr(topic)
+    body += struct.pack(">i", 1) + struct.pack(">iqi", partition, offset, partition_max_bytes)
+    return frame(1, 4, body)
+
+
+def list_offsets_v1(topic: str, partition: int, timestamp: int) -> bytes:
+    body = struct.pack(">i", -1) + struct.pack(">i", 1) + kstr(topic)
+    body += struct.pack(">i", 1) + struct.pack(">iq", partition, timestamp)
+    return frame(2, 1, body)
+
+
 def fetch_v13(topic_id: bytes, offset: int = 0) -> bytes:
     body = struct.pack(">iiiibii", -1, 100, 1, 1 << 20, 0, 0, -1)
     body += uvarint(2) + topic_id + uvarint(2)
@@ -149,8 +162,8 @@ def fetch_v13(topic_id: bytes, offset: int = 0) -> bytes:
     return frame(1, 13, body, flexible_header=True)
 
 
-def create_topics_v2(name: str) -> bytes:
-    body = struct.pack(">i", 1) + kstr(name) + struct.pack(">ihii", 1, 1, 0, 0)
+def create_topics_v2(name: str, partitions: int = 1) -> bytes:
+    body = struct.pack(">i", 1) + kstr(name) + struct.pack(">ihii", partitions, 1, 0, 0)
     body += struct.pack(">ib", 10_000, 0)
     return frame(19, 2, body)
 
@@ -521,6 +534,23 @@ def test_produce_to_invalid_topic_name_is_refused_and_creates_nothing(broker, he
     assert not (broker.data_dir / "a").exists()
 
 
+@pytest.mark.parametrize("partitions", [2**31 - 1, 10_001])
+def test_create_topics_with_excessive_partitions_is_policy_violation(broker, healthy, partitions):
+    # ReplicationControlManager.validateTotalNumberOfPartitions: more than
+    # MAX_PARTITIONS_PER_BATCH (10000) partitions in one request → PolicyViolationException
+    # "Excessively large number of partitions per request." Nothing is created.
+    name = f"too-many-{partitions}"
+    started = time.monotonic()
+    r = Reader(one_response(broker.port, create_topics_v2(name, partitions), timeout=20))
+    assert time.monotonic() - started < 5
+    r.take(">i")
+    r.take(">i")
+    assert r.take(">i") == 1
+    assert r.string() == name
+    assert r.take(">h") == 44  # POLICY_VIOLATION
+    assert not (broker.data_dir / f"{name}-0").exists()
+
+
 # --- Fetch ------------------------------------------------------------------------------------
 
 def fetch_v4_error(broker, topic: str, offset: int) -> int:
@@ -544,6 +574,57 @@ def test_fetch_out_of_range_offset_is_offset_out_of_range(broker, healthy, offse
 
 def test_fetch_at_log_end_is_not_an_error(broker, healthy):
     assert fetch_v4_error(broker, KNOWN_TOPIC, KNOWN_RECORDS) == NONE
+
+
+@pytest.mark.parametrize("max_bytes,partition_max_bytes", [(-1, -1), (0, 0), (2**31 - 1, 2**31 - 1)])
+def test_fetch_with_hostile_byte_limits_is_answered(broker, healthy, max_bytes, partition_max_bytes):
+    # FetchRequest.json: limits are int32s; KIP-74 returns at least the first batch even when
+    # it exceeds them, so no limit value may crash or stall the broker.
+    r = Reader(one_response(broker.port, fetch_v4_raw(KNOWN_TOPIC, 0, max_bytes, partition_max_bytes)))
+    r.take(">i")
+    r.take(">i")
+    assert r.take(">i") == 1
+    assert r.string() == KNOWN_TOPIC
+    assert r.take(">i") == 1
+    assert r.take(">i") == 0
+    assert r.take(">h") == NONE
+
+
+@pytest.mark.parametrize("partition", [-1, 7])
+def test_fetch_unknown_partition_is_unknown_topic_or_partition(broker, healthy, partition):
+    r = Reader(one_response(broker.port, fetch_v4(KNOWN_TOPIC, 0, partition=partition)))
+    r.take(">i")
+    r.take(">i")
+    r.take(">i")
+    r.string()
+    r.take(">i")
+    assert r.take(">i") == partition
+    assert r.take(">h") == 3  # UNKNOWN_TOPIC_OR_PARTITION
+
+
+@pytest.mark.parametrize("partition,timestamp,expected", [
+    (0, -2, (NONE, 0)),                 # EARLIEST_TIMESTAMP
+    (0, -1, (NONE, KNOWN_RECORDS)),     # LATEST_TIMESTAMP
+    (0, -(2**63), None),                # not a special value: any answer but a crash
+    (0, 2**63 - 1, (NONE, -1)),         # after every record: no offset (ListOffsetsResponse)
+    (-1, -1, (3, None)),                # UNKNOWN_TOPIC_OR_PARTITION
+    (9, -2, (3, None)),
+])
+def test_list_offsets_hostile_values(broker, healthy, partition, timestamp, expected):
+    # ListOffsetsRequest.json v1 / KIP-79; unknown partitions: KafkaApis.handleListOffsetRequest.
+    r = Reader(one_response(broker.port, list_offsets_v1(KNOWN_TOPIC, partition, timestamp)))
+    r.take(">i")
+    assert r.take(">i") == 1
+    assert r.string() == KNOWN_TOPIC
+    assert r.take(">i") == 1
+    assert r.take(">i") == partition
+    error = r.take(">h")
+    r.take(">q")
+    offset = r.take(">q")
+    if expected is not None:
+        assert error == expected[0]
+        if expected[1] is not None:
+            assert offset == expected[1]
 
 
 def test_fetch_v13_unknown_topic_id_is_unknown_topic_id(broker, healthy):
@@ -626,7 +707,16 @@ def test_seeded_mutations_of_every_captured_frame(broker, healthy):
         raw = (WIRE / entry["file"]).read_bytes()
         for name, data in mutations(raw, rng):
             variants.append((f"{entry['file']}:{name}", data))
-    assert len(variants) >= 1900
+    # Produce to the known topic itself, with flips anywhere after the header: whatever the
+    # broker accepts lands after the acknowledged records and must not disturb them.
+    good = produce_v3(KNOWN_TOPIC, record_batch_v2([b"fuzz-a", b"fuzz-b", b"fuzz-c"]))
+    for _ in range(200):
+        mutated = bytearray(good)
+        for _ in range(rng.randrange(1, 3)):
+            i = rng.randrange(14, len(mutated))
+            mutated[i] ^= 1 << rng.randrange(8)
+        variants.append(("known-topic-produce:flip", bytes(mutated)))
+    assert len(variants) >= 2100
     lock = threading.Lock()
     failures = []
     outcomes = {"answered": 0, "closed": 0, "timed out": 0}
