@@ -147,6 +147,37 @@ def test_zstd_batches_of_another_client_reach_sarama_over_fetch_v4(
         [(i, f"k{i}", f"z{i}", [["h", "x"]]) for i in range(10)]
 
 
+def test_fetch_v4_of_a_zstd_topic_gets_unsupported_compression_type(
+        sarama_bin, broker, topic_name):
+    # KIP-110 / Kafka `KafkaApis.maybeConvertFetchedData`: when the topic's compression.type is
+    # zstd, a Fetch older than v10 (sarama 1.22 sends v4) gets UNSUPPORTED_COMPRESSION_TYPE for
+    # the partition instead of records, whatever codec the stored batches use.
+    confluent_kafka = pytest.importorskip("confluent_kafka")
+    out = sarama(sarama_bin, broker, "create-topic", "-topic", topic_name,
+                 "-config", "compression.type=zstd")
+    assert out["error"] == "", out
+    p = confluent_kafka.Producer({"bootstrap.servers": broker.bootstrap})
+    for i in range(3):
+        p.produce(topic_name, value=f"z{i}", partition=0)
+    assert p.flush(30) == 0
+    got = consume(sarama_bin, broker, topic_name, 3, idle=3)
+    assert got["messages"] == []
+    assert got["errors"] and all(UNSUPPORTED_COMPRESSION in e for e in got["errors"]), got
+    # A Fetch v10+ client reads the same partition.
+    c = confluent_kafka.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": topic_name,
+                                  "auto.offset.reset": "earliest"})
+    try:
+        c.assign([confluent_kafka.TopicPartition(topic_name, 0, 0)])
+        values, deadline = [], time.monotonic() + 30
+        while len(values) < 3 and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is not None and m.error() is None:
+                values.append(m.value())
+    finally:
+        c.close()
+    assert values == [b"z0", b"z1", b"z2"]
+
+
 @pytest.mark.parametrize("version", ["0.11.0.0", "1.0.0"])
 @pytest.mark.parametrize("codec", ["none", "gzip"])
 def test_old_protocol_versions_produce_and_consume(sarama_bin, broker, topic_name, version,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"strings"
 
 	"github.com/Shopify/sarama"
 )
@@ -13,8 +14,19 @@ func runCreateTopic(args []string) {
 	c.register(fs)
 	topic := fs.String("topic", "", "topic name")
 	partitions := fs.Int("partitions", 1, "partition count")
+	var configs configFlags
+	fs.Var(&configs, "config", "topic config k=v (repeatable)")
 	_ = fs.Parse(args)
 
+	entries := map[string]*string{}
+	for _, kv := range configs {
+		parts := strings.SplitN(kv, "=", 2)
+		if len(parts) != 2 {
+			fail("bad -config %q: want k=v", kv)
+		}
+		value := parts[1]
+		entries[parts[0]] = &value
+	}
 	admin, err := sarama.NewClusterAdmin(c.brokerList(), c.config())
 	if err != nil {
 		fail("cluster admin: %v", err)
@@ -23,6 +35,7 @@ func runCreateTopic(args []string) {
 	err = admin.CreateTopic(*topic, &sarama.TopicDetail{
 		NumPartitions:     int32(*partitions),
 		ReplicationFactor: 1,
+		ConfigEntries:     entries,
 	}, false)
 	emit(map[string]interface{}{"error": errString(err)})
 }
@@ -69,4 +82,15 @@ func runCommitted(args []string) {
 		}
 	}
 	emit(map[string]interface{}{"committed": committed, "errors": errs})
+}
+
+// configFlags collects repeated -config k=v flags.
+type configFlags []string
+
+func (c *configFlags) String() string { return strings.Join(*c, ",") }
+
+// Set appends one k=v.
+func (c *configFlags) Set(v string) error {
+	*c = append(*c, v)
+	return nil
 }

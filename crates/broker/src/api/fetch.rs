@@ -13,17 +13,20 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fjord_common::TopicPartition;
+use fjord_metadata::{ConfigResource, MetadataImage};
 use fjord_protocol::header::RequestHeader;
 use fjord_protocol::kafka_protocol::messages::fetch_response::{
     FetchableTopicResponse, PartitionData,
 };
 use fjord_protocol::kafka_protocol::messages::{ApiKey, BrokerId, FetchRequest, FetchResponse};
 use fjord_protocol::{ApiSpec, ErrorCode};
+use fjord_record::{CompressionTarget, CompressionType};
 use fjord_storage::{SharedLog, StorageError};
 use tokio::sync::Notify;
 
 use super::BrokerContext;
 use super::response_frame::FileSlice;
+use crate::state::log_config::topic_configs;
 
 /// v4 (magic v2, librdkafka's MsgVer2 minimum) ..= v16.
 pub const SPEC: ApiSpec = ApiSpec::new(ApiKey::Fetch, 4, 16);
@@ -32,6 +35,8 @@ pub const SPEC: ApiSpec = ApiSpec::new(ApiKey::Fetch, 4, 16);
 const FETCH_WAIT_MAX: Duration = Duration::from_secs(30);
 /// First version that names topics by id (KIP-516).
 const TOPIC_ID_VERSION_MIN: i16 = 13;
+/// First version allowed to read a topic whose `compression.type` is zstd (KIP-110).
+const ZSTD_FETCH_VERSION_MIN: i16 = 10;
 
 /// A resolved partition of the request.
 struct Target {
@@ -88,6 +93,8 @@ pub async fn handle(
                 .with_topic(topic.topic.clone())
                 .with_topic_id(topic.topic_id),
         );
+        let zstd_refused = header.api_version < ZSTD_FETCH_VERSION_MIN
+            && state.is_some_and(|s| zstd_topic(ctx, &image, &s.name));
         for partition in &topic.partitions {
             let name = state.map_or_else(|| topic.topic.0.as_str().to_owned(), |s| s.name.clone());
             let tp = TopicPartition::new(name, partition.partition);
@@ -97,6 +104,13 @@ pub async fn handle(
                     .then(|| ctx.replicas.log(&tp))
                     .flatten()
                     .ok_or(ErrorCode::UnknownTopicOrPartition)
+            });
+            let log = log.and_then(|log| {
+                if zstd_refused {
+                    Err(ErrorCode::UnsupportedCompressionType)
+                } else {
+                    Ok(log)
+                }
             });
             targets.push(Target {
                 topic_index,
@@ -139,6 +153,17 @@ pub async fn handle(
         .with_session_id(0)
         .with_responses(topics);
     (response, files)
+}
+
+/// Kafka `KafkaApis.maybeConvertFetchedData`: a Fetch older than v10 of a topic whose
+/// effective `compression.type` is zstd gets UNSUPPORTED_COMPRESSION_TYPE whatever codec its
+/// batches use (KIP-110); under `producer` zstd batches are served as stored.
+fn zstd_topic(ctx: &BrokerContext, image: &MetadataImage, topic: &str) -> bool {
+    let overrides = image.configs(&ConfigResource::topic(topic));
+    matches!(
+        topic_configs(overrides, ctx.replicas.server()),
+        Ok((_, CompressionTarget::Codec(CompressionType::Zstd)))
+    )
 }
 
 /// One pass over every target.
