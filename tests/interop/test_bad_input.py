@@ -340,6 +340,37 @@ def test_api_versions_above_max_gets_v0_unsupported_version_kip511(broker, healt
     assert r.pos == len(payload), "v0 shape: nothing after api_keys"
 
 
+def compact_str(text: str) -> bytes:
+    b = text.encode()
+    return uvarint(len(b) + 1) + b
+
+
+@pytest.mark.xfail(strict=True, reason="fjord_protocol::ApiRegistry::api_versions_answer implements "
+                   "the check; broker/src/api/api_versions.rs (outside this suite's owner's paths) "
+                   "still answers with ErrorCode::None. Remove this marker once it calls it.")
+@pytest.mark.parametrize("software", [("bad name!", "1.0"), ("ok", "-bad-"), ("", "1.0")])
+def test_api_versions_v3_with_invalid_client_software_is_invalid_request(broker, healthy, software):
+    # KIP-511 / ApiVersionsRequest.isValid: client software name and version must match
+    # [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?; otherwise KafkaApis answers INVALID_REQUEST.
+    body = compact_str(software[0]) + compact_str(software[1]) + b"\x00"
+    payload = one_response(broker.port, frame(18, 3, body, corr=31, flexible_header=True))
+    assert struct.unpack_from(">ih", payload) == (31, 42)  # INVALID_REQUEST
+
+
+def test_valid_request_pipelined_before_garbage_is_answered_then_closed(broker, healthy):
+    # SocketServer: replies already queued are sent before the connection closes.
+    got, closed = exchange(broker.port, api_versions_v0(corr=77) + frame(999, 0, b""), half_close=False)
+    assert closed
+    size = struct.unpack_from(">i", got)[0]
+    assert len(got) == 4 + size
+    assert struct.unpack_from(">ih", got, 4) == (77, NONE)
+
+
+def test_null_client_id_is_served(broker, healthy):
+    payload = one_response(broker.port, frame(3, 1, struct.pack(">i", 0), corr=8, client_id=None))
+    assert struct.unpack_from(">i", payload)[0] == 8
+
+
 def test_other_api_above_max_version_closes_connection(broker, healthy):
     # RequestContext.parseRequest throws InvalidRequestException for an unsupported version of
     # any API other than ApiVersions; SocketServer.Processor closes the connection.

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use kafka_protocol::messages::ApiKey;
 use kafka_protocol::messages::api_versions_response::{ApiVersion, ApiVersionsResponse};
+use kafka_protocol::messages::{ApiKey, ApiVersionsRequest};
 use kafka_protocol::protocol::VersionRange;
 
 use crate::error_code::ErrorCode;
@@ -127,6 +127,22 @@ impl ApiRegistry {
             .with_api_keys(api_keys)
     }
 
+    /// The answer to a decoded ApiVersions request at a served `version`: our ranges, or, when
+    /// the v3+ client software name or version is malformed, INVALID_REQUEST with no ranges
+    /// (Kafka `KafkaApis.handleApiVersionsRequest`: `!apiVersionRequest.isValid` →
+    /// `getErrorResponse(INVALID_REQUEST)`; KIP-511).
+    pub fn api_versions_answer(
+        &self,
+        request: &ApiVersionsRequest,
+        version: i16,
+    ) -> ApiVersionsResponse {
+        if client_software_is_valid(request, version) {
+            self.api_versions_response(ErrorCode::None)
+        } else {
+            ApiVersionsResponse::default().with_error_code(ErrorCode::InvalidRequest.code())
+        }
+    }
+
     /// The complete ApiVersions response frame for a request at `requested_version`.
     ///
     /// KIP-511: when the requested version is one we do not serve, answer with a v0-encoded
@@ -163,6 +179,29 @@ impl ApiRegistry {
             }
         }
     }
+}
+
+/// First ApiVersions version that carries ClientSoftwareName/Version (KIP-511).
+const CLIENT_SOFTWARE_VERSION_MIN: i16 = 3;
+
+/// Kafka `ApiVersionsRequest.isValid`: from v3 both the client software name and version must
+/// match `[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?` (KIP-511); earlier versions carry neither.
+pub fn client_software_is_valid(request: &ApiVersionsRequest, version: i16) -> bool {
+    version < CLIENT_SOFTWARE_VERSION_MIN
+        || (is_software_token(request.client_software_name.as_str())
+            && is_software_token(request.client_software_version.as_str()))
+}
+
+fn is_software_token(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    first.is_ascii_alphanumeric()
+        && last.is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'.')
 }
 
 #[cfg(test)]
@@ -240,5 +279,47 @@ mod tests {
     #[should_panic(expected = "outside Kafka")]
     fn ranges_beyond_kafka_are_refused() {
         let _ = ApiRegistry::new([ApiSpec::new(ApiKey::Produce, 0, 13)]);
+    }
+
+    #[test]
+    fn client_software_name_and_version_follow_kip_511() {
+        // ApiVersionsRequest.SOFTWARE_NAME_VERSION_PATTERN, checked from v3 only.
+        use kafka_protocol::protocol::StrBytes;
+        let request = |name: &str, version: &str| {
+            ApiVersionsRequest::default()
+                .with_client_software_name(StrBytes::from_string(name.to_owned()))
+                .with_client_software_version(StrBytes::from_string(version.to_owned()))
+        };
+        for (name, version) in [
+            ("confluent-kafka-python", "2.16.1-rdkafka-2.16.0"),
+            ("apache-kafka-java", "4.1.0"),
+            ("a", "1"),
+        ] {
+            assert!(
+                client_software_is_valid(&request(name, version), 3),
+                "{name} {version}"
+            );
+        }
+        for (name, version) in [
+            ("bad name!", "1.0"),
+            ("ok", "-bad-"),
+            ("", "1.0"),
+            ("x", "1."),
+        ] {
+            assert!(
+                !client_software_is_valid(&request(name, version), 3),
+                "{name:?} {version:?}"
+            );
+            assert!(
+                client_software_is_valid(&request(name, version), 2),
+                "not checked before v3"
+            );
+        }
+        let registry = ApiRegistry::new([ApiSpec::new(ApiKey::ApiVersions, 0, 4)]);
+        let answer = registry.api_versions_answer(&request("bad name!", "1"), 3);
+        assert_eq!(answer.error_code, ErrorCode::InvalidRequest.code());
+        assert!(answer.api_keys.is_empty());
+        let answer = registry.api_versions_answer(&request("ok", "1"), 3);
+        assert_eq!((answer.error_code, answer.api_keys.len()), (0, 1));
     }
 }
