@@ -56,7 +56,8 @@ pub struct BrokerConfig {
     pub server: Arc<ServerConfig>,
     /// `socket.request.max.bytes` (default 104857600): the largest request frame.
     pub socket_request_max_bytes: usize,
-    /// `max.connections` (default unbounded in Kafka; we cap it, see `max_connections_default`).
+    /// `max.connections` (default unbounded in Kafka; we cap it, see `max_connections_default`;
+    /// an explicit value is kept as configured).
     pub max_connections: usize,
     /// `max.connections.per.ip` (default unbounded in Kafka; capped like `max_connections`).
     pub max_connections_per_ip: usize,
@@ -71,9 +72,24 @@ impl BrokerConfig {
     /// Intervals at or above this are treated as "never" (Kafka's `Long.MAX_VALUE` defaults);
     /// also keeps `Instant + interval` from overflowing.
     pub const SCHEDULER_INTERVAL_MAX: Duration = Duration::from_secs(365 * 24 * 3600);
-    /// Our cap when `max.connections` is unset: Kafka leaves it at Int.MaxValue, which would
-    /// let a client exhaust file descriptors.
+    /// The smallest cap when `max.connections` is unset (Kafka leaves it at Int.MaxValue).
     pub const MAX_CONNECTIONS_DEFAULT: usize = 10_000;
+
+    /// The cap used when `max.connections` is unset: three quarters of the soft open-file limit
+    /// (`RLIMIT_NOFILE`, read from `/proc/self/limits`), the rest left for segment files; never
+    /// below [`Self::MAX_CONNECTIONS_DEFAULT`].
+    pub fn max_connections_default() -> usize {
+        let soft = std::fs::read_to_string("/proc/self/limits")
+            .ok()
+            .and_then(|text| {
+                text.lines()
+                    .find(|line| line.starts_with("Max open files"))
+                    .and_then(|line| line.split_whitespace().nth(3))
+                    .and_then(|soft| soft.parse::<usize>().ok())
+            });
+        soft.map_or(Self::MAX_CONNECTIONS_DEFAULT, |soft| soft / 4 * 3)
+            .max(Self::MAX_CONNECTIONS_DEFAULT)
+    }
     /// Kafka's `connections.max.idle.ms` default.
     pub const CONNECTIONS_MAX_IDLE_DEFAULT: Duration = Duration::from_millis(600_000);
     /// Default pipelining depth per connection (librdkafka's
@@ -206,9 +222,16 @@ impl BrokerConfig {
                 .filter(|v| *v > 0)
                 .unwrap_or(default)
         };
-        // Kafka's Int.MaxValue means "no limit"; we keep our named cap instead.
-        let capped =
-            |v: i32| positive(v, Self::MAX_CONNECTIONS_DEFAULT).min(Self::MAX_CONNECTIONS_DEFAULT);
+        // Kafka's Int.MaxValue default means "no limit": we cap it below the process's open-file
+        // limit so connections cannot starve the log of descriptors (an EMFILE on a segment
+        // open takes a log dir offline). An explicit value is the operator's choice and kept.
+        let capped = |v: i32| {
+            if v == i32::MAX {
+                Self::max_connections_default()
+            } else {
+                positive(v, Self::max_connections_default())
+            }
+        };
         Ok(Self {
             node_id: server.node_id,
             cluster_id,
@@ -292,8 +315,31 @@ mod tests {
         if let Some(host) = &config.advertised_host {
             assert!(!host.is_empty() && host != "0.0.0.0");
             use std::net::ToSocketAddrs;
-            assert!((host.as_str(), 9092).to_socket_addrs().unwrap().next().is_some());
+            assert!(
+                (host.as_str(), 9092)
+                    .to_socket_addrs()
+                    .unwrap()
+                    .next()
+                    .is_some()
+            );
         }
+    }
+
+    /// `max.connections` as configured is honoured (scenario 6 of bench/run sets 12000); the
+    /// Kafka default (Int.MaxValue) becomes our fd-derived cap.
+    #[test]
+    fn explicit_max_connections_is_kept_and_the_default_follows_the_fd_limit() {
+        let base = "process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@localhost:9093\n\
+             controller.listener.names=CONTROLLER\nlisteners=PLAINTEXT://:9092,CONTROLLER://:9093\n\
+             log.dirs=/tmp/x\n";
+        let props = Properties::parse(&format!("{base}max.connections=12000\n")).unwrap();
+        let server = ServerConfig::from_properties(&props).unwrap();
+        let config = BrokerConfig::from_server_and_cluster(&server, "c".to_owned()).unwrap();
+        assert_eq!(config.max_connections, 12_000);
+        let server = ServerConfig::from_properties(&Properties::parse(base).unwrap()).unwrap();
+        let config = BrokerConfig::from_server_and_cluster(&server, "c".to_owned()).unwrap();
+        assert_eq!(config.max_connections, BrokerConfig::max_connections_default());
+        assert!(config.max_connections >= BrokerConfig::MAX_CONNECTIONS_DEFAULT);
     }
 
     /// An explicit advertised host wins over the host name.
