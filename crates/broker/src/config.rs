@@ -338,7 +338,10 @@ mod tests {
         assert_eq!(config.max_connections, 12_000);
         let server = ServerConfig::from_properties(&Properties::parse(base).unwrap()).unwrap();
         let config = BrokerConfig::from_server_and_cluster(&server, "c".to_owned()).unwrap();
-        assert_eq!(config.max_connections, BrokerConfig::max_connections_default());
+        assert_eq!(
+            config.max_connections,
+            BrokerConfig::max_connections_default()
+        );
         assert!(config.max_connections >= BrokerConfig::MAX_CONNECTIONS_DEFAULT);
     }
 
