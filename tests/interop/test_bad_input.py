@@ -347,9 +347,6 @@ def compact_str(text: str) -> bytes:
     return uvarint(len(b) + 1) + b
 
 
-@pytest.mark.xfail(strict=True, reason="fjord_protocol::ApiRegistry::api_versions_answer implements "
-                   "the check; broker/src/api/api_versions.rs (outside this suite's owner's paths) "
-                   "still answers with ErrorCode::None. Remove this marker once it calls it.")
 @pytest.mark.parametrize("software", [("bad name!", "1.0"), ("ok", "-bad-"), ("", "1.0")])
 def test_api_versions_v3_with_invalid_client_software_is_invalid_request(broker, healthy, software):
     # KIP-511 / ApiVersionsRequest.isValid: client software name and version must match

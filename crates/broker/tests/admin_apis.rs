@@ -28,9 +28,9 @@ use fjord_protocol::kafka_protocol::messages::produce_request::{
     PartitionProduceData, TopicProduceData,
 };
 use fjord_protocol::kafka_protocol::messages::{
-    ApiVersionsRequest, CreatePartitionsRequest, DeleteRecordsRequest, DescribeClusterRequest,
-    DescribeConfigsRequest, DescribeLogDirsRequest, IncrementalAlterConfigsRequest,
-    OffsetForLeaderEpochRequest, ProduceRequest, TopicName,
+    CreatePartitionsRequest, DeleteRecordsRequest, DescribeClusterRequest, DescribeConfigsRequest,
+    DescribeLogDirsRequest, IncrementalAlterConfigsRequest, OffsetForLeaderEpochRequest,
+    ProduceRequest, TopicName,
 };
 use fjord_protocol::kafka_protocol::protocol::StrBytes;
 use rdkafka::admin::{
@@ -470,7 +470,7 @@ async fn delete_records_moves_the_low_watermark_and_refuses_offsets_past_the_hig
 async fn describe_cluster_log_dirs_and_offset_for_leader_epoch() {
     let broker = TestBroker::start().await;
     let mut client = broker.connect().await;
-    let versions = client.call(3, &ApiVersionsRequest::default()).await;
+    let versions = client.call(3, &common::api_versions_v3()).await;
     for key in [32i16, 33, 35, 37, 44, 60, 21, 23] {
         assert!(
             versions.api_keys.iter().any(|k| k.api_key == key),

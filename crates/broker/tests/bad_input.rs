@@ -110,7 +110,7 @@ async fn broker_with_data() -> (TestBroker, Bytes) {
 /// After bad input: a fresh connection is served and the log is byte-for-byte unchanged.
 async fn assert_still_serving(broker: &TestBroker, records_before: &Bytes) {
     let mut client = broker.connect().await;
-    let versions = client.call(3, &ApiVersionsRequest::default()).await;
+    let versions = client.call(3, &common::api_versions_v3()).await;
     assert_eq!(versions.error_code, 0);
     let (hw, records) = fetch_all(&mut client, TOPIC).await;
     assert_eq!(hw, 2, "no extra records appended");
@@ -234,10 +234,7 @@ async fn kip_511_unsupported_api_versions_version_gets_a_v0_answer() {
     assert_eq!((entry.min_version, entry.max_version), (0, 4));
     // The connection stays usable: retry at a supported version.
     assert_eq!(
-        client
-            .call(3, &ApiVersionsRequest::default())
-            .await
-            .error_code,
+        client.call(3, &common::api_versions_v3()).await.error_code,
         0
     );
     assert_still_serving(&broker, &before).await;
@@ -356,7 +353,7 @@ async fn pipelined_requests_are_answered_in_order_and_acks_0_gets_no_reply() {
     let mut acks0 = produce_request(TOPIC, record_batch(1, b"fire-and-forget", 1).freeze());
     acks0.acks = 0;
     frames.extend_from_slice(&client.encode(9, &acks0));
-    frames.extend_from_slice(&client.encode(3, &ApiVersionsRequest::default()));
+    frames.extend_from_slice(&client.encode(3, &common::api_versions_v3()));
     client.send_raw(&frames).await;
     let first = client.read_frame().await.expect("fetch reply");
     let second = client.read_frame().await.expect("api versions reply");
@@ -379,27 +376,18 @@ async fn per_ip_connection_limit_refuses_extra_connections() {
         "third connection from 127.0.0.1 refused"
     );
     assert_eq!(
-        first
-            .call(3, &ApiVersionsRequest::default())
-            .await
-            .error_code,
+        first.call(3, &common::api_versions_v3()).await.error_code,
         0
     );
     assert_eq!(
-        second
-            .call(3, &ApiVersionsRequest::default())
-            .await
-            .error_code,
+        second.call(3, &common::api_versions_v3()).await.error_code,
         0
     );
     drop(first);
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let mut again = broker.connect().await;
     assert_eq!(
-        again
-            .call(3, &ApiVersionsRequest::default())
-            .await
-            .error_code,
+        again.call(3, &common::api_versions_v3()).await.error_code,
         0
     );
     broker.stop().await;
@@ -412,10 +400,7 @@ async fn idle_connections_are_closed() {
             .await;
     let mut client = broker.connect().await;
     assert_eq!(
-        client
-            .call(3, &ApiVersionsRequest::default())
-            .await
-            .error_code,
+        client.call(3, &common::api_versions_v3()).await.error_code,
         0
     );
     assert!(

@@ -12,7 +12,7 @@ mod common;
 use std::sync::Arc;
 
 use common::TestBroker;
-use fjord_protocol::kafka_protocol::messages::{ApiKey, ApiVersionsRequest};
+use fjord_protocol::kafka_protocol::messages::ApiKey;
 
 async fn advertised(protocols: Option<&str>) -> Vec<(i16, i16, i16)> {
     let broker = TestBroker::start_with(|c| {
@@ -24,7 +24,7 @@ async fn advertised(protocols: Option<&str>) -> Vec<(i16, i16, i16)> {
     })
     .await;
     let mut client = broker.connect().await;
-    let response = client.call(3, &ApiVersionsRequest::default()).await;
+    let response = client.call(3, &common::api_versions_v3()).await;
     broker.stop().await;
     assert_eq!(response.error_code, 0);
     response

@@ -343,7 +343,7 @@ async fn serve_frame(
         Ok(request) => request,
         Err(error) => {
             return Outcome::Close(format!(
-                "malformed {:?} v{} request: {error}",
+                "malformed {:?} v{} request: {error:#}",
                 header.api_key, header.api_version
             ));
         }

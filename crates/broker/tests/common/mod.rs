@@ -203,3 +203,12 @@ pub fn record_batch(count: i32, value: &[u8], timestamp: i64) -> BytesMut {
     fjord_record::header::rewrite_crc(&mut batch);
     batch
 }
+
+/// An ApiVersions v3+ request with a valid KIP-511 client software name and version: an empty
+/// name is answered INVALID_REQUEST, as Kafka's `ApiVersionsRequest.isValid` requires.
+pub fn api_versions_v3() -> fjord_protocol::kafka_protocol::messages::ApiVersionsRequest {
+    use fjord_protocol::kafka_protocol::protocol::StrBytes;
+    fjord_protocol::kafka_protocol::messages::ApiVersionsRequest::default()
+        .with_client_software_name(StrBytes::from_static_str("fjord-tests"))
+        .with_client_software_version(StrBytes::from_static_str("1.0"))
+}
