@@ -5,7 +5,8 @@
 //! `std::os::unix::fs::FileExt`; [`crate::FaultyDisk`] wraps it to inject faults in tests.
 //!
 //! Index files are memory-mapped ([`crate::index`]): the map is created over
-//! [`DiskFile::std_file`], so index *contents* bypass the seam while their length changes and
+//! [`DiskFile::std_file`] of a file opened for that purpose and closed right after (Kafka
+//! `AbstractIndex`), so index *contents* bypass the seam while their opens, length changes and
 //! syncs go through it. Fetch responses hand out [`DiskFile::std_file`] for `sendfile(2)`, so
 //! injected read faults apply to the storage layer's own reads (recovery, lookups), not to bytes
 //! sent to clients.

@@ -7,7 +7,8 @@
 //!   rejected before anything was written; the log is unchanged.
 //! - [`StorageError::NoSpace`]: the write was rolled back (the segment is truncated to its size
 //!   before the append); the log is unchanged and usable once space returns.
-//! - [`StorageError::Io`]: an environmental failure; the log directory holding the file is
+//! - [`StorageError::Io`]: an environmental failure; unless it is EMFILE/ENFILE (out of file
+//!   descriptors, see [`StorageError::is_dir_failure`]) the log directory holding the file is
 //!   marked offline and every later operation on its logs fails with
 //!   [`StorageError::LogDirOffline`] (Kafka's `LogDirFailureChannel`).
 //! - [`StorageError::Corrupt`]: on-disk bytes are not what Kafka's format requires.
@@ -166,9 +167,32 @@ impl StorageError {
     }
 
     /// Whether this error should take the log directory offline.
+    ///
+    /// Running out of file descriptors (EMFILE: the process limit; ENFILE: the system limit)
+    /// says nothing about the disk: it fails the operation that needed a descriptor (Kafka
+    /// answers CreateTopics with an error for that partition) and leaves the directory online.
+    /// Kafka's `LogDirFailureChannel` is likewise fed only from `IOException`s of disk
+    /// operations, not from the broker's socket/fd exhaustion.
     pub fn is_dir_failure(&self) -> bool {
-        matches!(self, StorageError::Io { .. })
+        match self {
+            StorageError::Io { source, .. } => !is_descriptor_exhaustion(source),
+            _ => false,
+        }
     }
+
+    /// Whether this is an open that failed for lack of file descriptors (EMFILE/ENFILE).
+    pub fn is_too_many_open_files(&self) -> bool {
+        matches!(self, StorageError::Io { source, .. } if is_descriptor_exhaustion(source))
+    }
+}
+
+/// Linux `EMFILE` (per-process descriptor limit, `RLIMIT_NOFILE`) and `ENFILE` (system-wide
+/// limit), from `asm-generic/errno-base.h`; storage depends on no libc crate for two numbers.
+const EMFILE: i32 = 24;
+const ENFILE: i32 = 23;
+
+fn is_descriptor_exhaustion(source: &std::io::Error) -> bool {
+    matches!(source.raw_os_error(), Some(EMFILE | ENFILE))
 }
 
 /// Result alias for storage operations.

@@ -9,6 +9,8 @@
 //! - [`FaultyDisk::set_space_limit`]: ENOSPC once that many more bytes of growth were written
 //!   (the write stores the prefix that fits, then fails with `StorageFull`, as `write(2)` may).
 //! - [`FaultyDisk::fail_io_under`]: every operation under a directory fails with EIO.
+//! - [`FaultyDisk::fail_opens_with`]: opens under a directory fail with an errno (EMFILE, say),
+//!   as they do when the process runs out of file descriptors.
 //!
 //! Limits of the model: memory-mapped index contents bypass the seam (see [`crate::disk`]);
 //! directory operations are treated as immediately durable.
@@ -34,6 +36,7 @@ struct FaultState {
     torn_next_write: Option<usize>,
     space_left: Option<u64>,
     eio_under: Vec<PathBuf>,
+    open_errno_under: Vec<(PathBuf, i32)>,
     bit_flips: Vec<(PathBuf, u64, u8)>,
 }
 
@@ -83,9 +86,19 @@ impl FaultyDisk {
         lock(&self.state).eio_under.push(dir.to_path_buf());
     }
 
-    /// Clears EIO injection.
+    /// Every `open` of a path under `dir` fails with OS error `errno` from now on (e.g. 24,
+    /// EMFILE: the process has no file descriptor left).
+    pub fn fail_opens_with(&self, dir: &Path, errno: i32) {
+        lock(&self.state)
+            .open_errno_under
+            .push((dir.to_path_buf(), errno));
+    }
+
+    /// Clears EIO and open-failure injection.
     pub fn heal(&self) {
-        lock(&self.state).eio_under.clear();
+        let mut state = lock(&self.state);
+        state.eio_under.clear();
+        state.open_errno_under.clear();
     }
 
     /// Reads of `path` covering byte `position` see it with `bit` (0..8) flipped.
@@ -238,7 +251,17 @@ impl DiskFile for FaultyFile {
 
 impl Disk for FaultyDisk {
     fn open(&self, path: &Path, create: bool) -> io::Result<Arc<dyn DiskFile>> {
-        lock(&self.state).check_eio(path)?;
+        {
+            let state = lock(&self.state);
+            state.check_eio(path)?;
+            if let Some((_, errno)) = state
+                .open_errno_under
+                .iter()
+                .find(|(dir, _)| path.starts_with(dir))
+            {
+                return Err(io::Error::from_raw_os_error(*errno));
+            }
+        }
         let existed = path.exists();
         let inner = RealDisk.open(path, create)?;
         let len = if existed { inner.len()? } else { 0 };

@@ -24,11 +24,18 @@ pub const OFFSET_INDEX_ENTRY_BYTES: usize = 8;
 pub const TIME_INDEX_ENTRY_BYTES: usize = 12;
 
 /// A memory-mapped file of fixed-size entries.
+///
+/// No file descriptor is kept: as in Kafka's `AbstractIndex`, the file is opened, mapped and
+/// closed again (a shared mapping outlives the descriptor it was made from, `mmap(2)`), and
+/// reopened by path only to change its length or to `fdatasync` it. A partition with N
+/// segments therefore holds N descriptors (the `.log` files), not 3N.
 #[derive(Debug)]
 pub(crate) struct IndexFile {
     path: PathBuf,
-    file: Arc<dyn DiskFile>,
+    disk: Arc<dyn Disk>,
     map: Option<MmapMut>,
+    /// The file length as last set or observed (no descriptor to ask).
+    len: u64,
     entry_bytes: usize,
     entries: usize,
     base_offset: i64,
@@ -38,7 +45,7 @@ impl IndexFile {
     /// Opens (creating when missing) an index; a new file is preallocated to
     /// `max_index_bytes`, an existing one keeps its length.
     pub(crate) fn open(
-        disk: &dyn Disk,
+        disk: &Arc<dyn Disk>,
         path: &Path,
         base_offset: i64,
         entry_bytes: usize,
@@ -50,33 +57,38 @@ impl IndexFile {
         let len = file.len().map_err(|e| StorageError::io(path, e))?;
         let mut index = Self {
             path: path.to_path_buf(),
-            file,
+            disk: disk.clone(),
             map: None,
+            len,
             entry_bytes,
             entries: 0,
             base_offset,
         };
         if len == 0 {
-            index.resize(max_index_bytes)?;
+            index.resize_open(file.as_ref(), max_index_bytes)?;
         } else {
-            index.remap()?;
+            index.remap(file.as_ref())?;
             index.entries = (len as usize) / entry_bytes;
         }
+        // `file` drops here: its descriptor is closed, the mapping stays valid.
         Ok(index)
     }
 
-    fn remap(&mut self) -> Result<()> {
+    fn remap(&mut self, file: &dyn DiskFile) -> Result<()> {
         self.map = None;
-        let len = self
-            .file
-            .len()
-            .map_err(|e| StorageError::io(&self.path, e))?;
-        if len > 0 {
-            self.map = Some(
-                map_shared(self.file.std_file()).map_err(|e| StorageError::io(&self.path, e))?,
-            );
+        self.len = file.len().map_err(|e| StorageError::io(&self.path, e))?;
+        if self.len > 0 {
+            self.map =
+                Some(map_shared(file.std_file()).map_err(|e| StorageError::io(&self.path, e))?);
         }
         Ok(())
+    }
+
+    /// Opens the file by path for a length change or a sync; the caller drops it right after.
+    fn reopen(&self) -> Result<Arc<dyn DiskFile>> {
+        self.disk
+            .open(&self.path, false)
+            .map_err(|e| StorageError::io(&self.path, e))
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -98,24 +110,32 @@ impl IndexFile {
 
     /// The file length is not a whole number of entries (Kafka `sanityCheck`).
     pub(crate) fn has_partial_entry(&self) -> Result<bool> {
-        let len = self
-            .file
-            .len()
-            .map_err(|e| StorageError::io(&self.path, e))?;
-        Ok(!(len as usize).is_multiple_of(self.entry_bytes))
+        Ok(!(self.len as usize).is_multiple_of(self.entry_bytes))
     }
 
     /// Changes the file length to `bytes` rounded down to whole entries (at least the current
     /// entries) and remaps.
+    /// Reopens the file by path, sets the length, remaps and closes it again (Kafka
+    /// `AbstractIndex.resize` opens a `RandomAccessFile` for the same purpose). A no-op when
+    /// the length already matches, so unsealing an already-full active index costs no syscall.
     pub(crate) fn resize(&mut self, bytes: u64) -> Result<()> {
         let rounded = (bytes as usize / self.entry_bytes).max(self.entries) * self.entry_bytes;
-        if let Some(map) = self.map.take() {
-            map.flush().map_err(|e| StorageError::io(&self.path, e))?;
+        if rounded as u64 == self.len && (self.map.is_some() || self.len == 0) {
+            return Ok(());
         }
-        self.file
-            .set_len(rounded as u64)
+        let file = self.reopen()?;
+        self.resize_open(file.as_ref(), bytes)
+    }
+
+    fn resize_open(&mut self, file: &dyn DiskFile, bytes: u64) -> Result<()> {
+        let rounded = (bytes as usize / self.entry_bytes).max(self.entries) * self.entry_bytes;
+        // Unmap before the length changes (memmap2's contract). Stores through a shared map
+        // already sit in the page cache, so no msync is needed first; durability comes from
+        // `flush`.
+        self.map = None;
+        file.set_len(rounded as u64)
             .map_err(|e| StorageError::io(&self.path, e))?;
-        self.remap()
+        self.remap(file)
     }
 
     /// Trims the file to its entries (Kafka `trimToValidSize`).
@@ -128,7 +148,8 @@ impl IndexFile {
         if let Some(map) = &self.map {
             map.flush().map_err(|e| StorageError::io(&self.path, e))?;
         }
-        self.file
+        // The length may have changed since the last sync: make it durable through the seam.
+        self.reopen()?
             .sync_data()
             .map_err(|e| StorageError::io(&self.path, e))
     }
@@ -230,7 +251,7 @@ pub(crate) struct OffsetIndex {
 
 impl OffsetIndex {
     pub(crate) fn open(
-        disk: &dyn Disk,
+        disk: &Arc<dyn Disk>,
         path: &Path,
         base_offset: i64,
         max_index_bytes: u64,
@@ -336,7 +357,7 @@ pub(crate) struct TimeIndex {
 
 impl TimeIndex {
     pub(crate) fn open(
-        disk: &dyn Disk,
+        disk: &Arc<dyn Disk>,
         path: &Path,
         base_offset: i64,
         max_index_bytes: u64,

@@ -83,7 +83,7 @@ impl LogSegment {
     /// Opens the files of the segment at `base_offset`, creating missing ones. The segment's
     /// size is the `.log` file length; call [`Self::recover`] or [`Self::load_clean`] next.
     pub(crate) fn open(
-        disk: &dyn Disk,
+        disk: &Arc<dyn Disk>,
         dir: &Path,
         base_offset: i64,
         config: &LogConfig,
@@ -126,7 +126,7 @@ impl LogSegment {
 
     /// Creates a fresh segment (preallocating the `.log` file when configured).
     pub(crate) fn create(
-        disk: &dyn Disk,
+        disk: &Arc<dyn Disk>,
         dir: &Path,
         base_offset: i64,
         config: &LogConfig,

@@ -300,8 +300,7 @@ impl Log {
         }
         active.seal()?;
         let old_base = active.base_offset;
-        let segment =
-            LogSegment::create(self.disk.as_ref(), &self.dir, base, &self.config, now_ms)?;
+        let segment = LogSegment::create(&self.disk, &self.dir, base, &self.config, now_ms)?;
         self.segments.insert(base, segment);
         self.disk
             .sync_dir(&self.dir)

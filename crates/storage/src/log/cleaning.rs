@@ -79,7 +79,7 @@ impl Log {
         disk.rename(&swap, &log_path)
             .map_err(|e| StorageError::io(&swap, e))?;
         let now_ms = self.clock_ms;
-        let mut segment = LogSegment::open(disk.as_ref(), &self.dir, base, &self.config, now_ms)?;
+        let mut segment = LogSegment::open(&disk, &self.dir, base, &self.config, now_ms)?;
         let outcome = segment.recover(self.config.segment_index_bytes)?;
         if outcome.truncated_bytes > 0 {
             return Err(StorageError::Corrupt {

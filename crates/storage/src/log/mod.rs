@@ -177,7 +177,7 @@ impl Log {
         for base in bases {
             segments.insert(
                 base,
-                LogSegment::open(disk.as_ref(), &dir, base, &config, opts.now_ms)?,
+                LogSegment::open(&disk, &dir, base, &config, opts.now_ms)?,
             );
         }
         let epoch_cache =
@@ -205,8 +205,7 @@ impl Log {
         log.load_segments(opts.had_clean_shutdown, &swapped)?;
         if log.segments.is_empty() {
             let base = log.log_start_offset;
-            let segment =
-                LogSegment::create(log.disk.as_ref(), &log.dir, base, &log.config, opts.now_ms)?;
+            let segment = LogSegment::create(&log.disk, &log.dir, base, &log.config, opts.now_ms)?;
             log.segments.insert(base, segment);
         }
         let index_bytes = log.config.segment_index_bytes;

@@ -65,8 +65,7 @@ impl Log {
         for base in bases {
             self.delete_segment_files(base)?;
         }
-        let segment =
-            LogSegment::create(self.disk.as_ref(), &self.dir, offset, &self.config, now_ms)?;
+        let segment = LogSegment::create(&self.disk, &self.dir, offset, &self.config, now_ms)?;
         self.segments.insert(offset, segment);
         self.log_start_offset = offset;
         self.log_end_offset = offset;
@@ -186,8 +185,7 @@ impl Log {
         }
         if doomed.len() == self.segments.len() {
             let base = self.log_end_offset;
-            let segment =
-                LogSegment::create(self.disk.as_ref(), &self.dir, base, &self.config, now_ms)?;
+            let segment = LogSegment::create(&self.disk, &self.dir, base, &self.config, now_ms)?;
             if let Some(active) = self.segments.values_mut().next_back() {
                 active.seal()?;
                 active.flush()?;
