@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use memmap2::MmapMut;
 
@@ -22,6 +23,9 @@ use crate::mmap::map_shared;
 pub const OFFSET_INDEX_ENTRY_BYTES: usize = 8;
 /// Bytes per time index entry.
 pub const TIME_INDEX_ENTRY_BYTES: usize = 12;
+
+/// `synced_len` before any sync through this handle.
+const LEN_UNSYNCED: u64 = u64::MAX;
 
 /// A memory-mapped file of fixed-size entries.
 ///
@@ -36,6 +40,9 @@ pub(crate) struct IndexFile {
     map: Option<MmapMut>,
     /// The file length as last set or observed (no descriptor to ask).
     len: u64,
+    /// The length last made durable by `flush` (or found on open); [`LEN_UNSYNCED`] when
+    /// none. Atomic so `flush` can take `&self` (it runs over shared segment iterators).
+    synced_len: AtomicU64,
     entry_bytes: usize,
     entries: usize,
     base_offset: i64,
@@ -60,6 +67,7 @@ impl IndexFile {
             disk: disk.clone(),
             map: None,
             len,
+            synced_len: AtomicU64::new(if len > 0 { len } else { LEN_UNSYNCED }),
             entry_bytes,
             entries: 0,
             base_offset,
@@ -148,10 +156,15 @@ impl IndexFile {
         if let Some(map) = &self.map {
             map.flush().map_err(|e| StorageError::io(&self.path, e))?;
         }
-        // The length may have changed since the last sync: make it durable through the seam.
-        self.reopen()?
-            .sync_data()
-            .map_err(|e| StorageError::io(&self.path, e))
+        // `msync` made the entries durable (Kafka `AbstractIndex.flush` is `mmap.force()`
+        // alone); only a length change since the last sync needs the file's metadata synced.
+        if self.synced_len.load(Ordering::Relaxed) != self.len {
+            self.reopen()?
+                .sync_data()
+                .map_err(|e| StorageError::io(&self.path, e))?;
+            self.synced_len.store(self.len, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     pub(crate) fn slot(&self, n: usize) -> &[u8] {
