@@ -29,4 +29,4 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo nextest run --workspace --no-fail-fast "$@"
 
 cargo build -p fjord-cli
-FJORD_BIN="$PWD/target/debug/fjord" python3 -m pytest tests/interop -q --timeout 180 -p no:cacheprovider
+FJORD_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/fjord" python3 -m pytest tests/interop -q --timeout 180 -p no:cacheprovider
