@@ -246,7 +246,8 @@ impl ReplicaManager {
 
     /// Brings the logs in line with the current image: creates missing logs (with the topic id
     /// in `partition.metadata`), deletes logs of deleted topics or partitions, and applies each
-    /// topic's effective `LogConfig`.
+    /// topic's effective `LogConfig`. A partition whose log cannot be created is logged and
+    /// skipped; the others are still created, and the first such error is returned.
     pub fn sync_logs(&self, now_ms: i64) -> Result<(), StateError> {
         let image = self.image();
         let mut guard = self.manager();
@@ -261,6 +262,7 @@ impl ReplicaManager {
             }
         }
         let mut produce_settings = HashMap::new();
+        let mut first_error: Option<StateError> = None;
         for (name, topic) in image.topics() {
             let overrides = image.configs(&ConfigResource::topic(name));
             let (config, compression) = topic_configs(overrides, &self.server)?;
@@ -275,15 +277,24 @@ impl ReplicaManager {
                         }
                     }
                     None => {
-                        let log = manager.get_or_create_log(
+                        // One partition that cannot be opened (EMFILE, say) must not keep the
+                        // partitions after it from being created: go on, report the first error.
+                        match manager.get_or_create_log(
                             &tp,
                             Some(*topic.id.as_bytes()),
                             config.clone(),
                             now_ms,
-                        )?;
-                        let mut log = lock_log(&log);
-                        let leo = log.log_end_offset();
-                        log.update_high_watermark(leo);
+                        ) {
+                            Ok(log) => {
+                                let mut log = lock_log(&log);
+                                let leo = log.log_end_offset();
+                                log.update_high_watermark(leo);
+                            }
+                            Err(error) => {
+                                tracing::error!(partition = %tp, %error, "cannot open the partition's log");
+                                first_error.get_or_insert(error.into());
+                            }
+                        }
                     }
                 }
             }
@@ -292,7 +303,7 @@ impl ReplicaManager {
             .produce_settings
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = produce_settings;
-        Ok(())
+        first_error.map_or(Ok(()), Err)
     }
 
     /// The cached produce settings of `topic`; resolved from the image when `sync_logs` has
