@@ -39,6 +39,10 @@ def test_overview_names_the_cluster_and_its_broker(console_broker):
     assert [b["port"] for b in body["brokers"]] == [console_broker.port]
     assert body["brokers"][0]["controller"] is True
     assert body["embedded"] is True
+    # Version and uptime come from the embedded broker's metrics (fjord_broker_info,
+    # fjord_start_time_seconds; Kafka's app-info MBean), not from the Kafka protocol.
+    assert body["brokers"][0]["version"] == "0.1.0"
+    assert 0 <= body["brokers"][0]["uptime_seconds"] < 3600
 
 
 def test_topic_lifecycle_create_describe_alter_add_partitions_delete(console_broker, topic_name):
@@ -176,6 +180,7 @@ def test_standalone_console_process_against_the_broker(console_broker, tmp_path)
         api = ConsoleSession(f"http://127.0.0.1:{port}", "admin", match.group(1))
         status, body, _ = api.call("GET", "/api/overview")
         assert status == 200 and body["embedded"] is False
+        assert body["brokers"][0]["version"] is None, "standalone: the protocol has no version"
         assert [b["port"] for b in body["brokers"]] == [console_broker.port]
         status, _, _ = api.call("GET", "/metrics")
         assert status == 404, "a standalone console has no broker metrics"

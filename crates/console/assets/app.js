@@ -24,6 +24,11 @@ function h(tag, attrs, ...children) {
   return el;
 }
 const $ = (sel, root) => (root || document).querySelector(sel);
+const fmtUptime = (seconds) => {
+  const s = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(s / 86400), hh = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+  return d > 0 ? `${d}d ${hh}h` : hh > 0 ? `${hh}h ${m}m` : m > 0 ? `${m}m ${s % 60}s` : `${s}s`;
+};
 const fmtBytes = (n) => (n === null || n === undefined ? "–" : n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB`
   : n < 1073741824 ? `${(n / 1048576).toFixed(1)} MiB` : `${(n / 1073741824).toFixed(2)} GiB`);
 const fmtNum = (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString());
@@ -166,9 +171,11 @@ function overviewPage(root) {
           card("Log size", fmtBytes(o.log_bytes), false, "log-size"),
           card("Disk used", o.disk_used_percent === null ? "–" : `${o.disk_used_percent.toFixed(1)}%`, false, "disk"));
         const rows = o.brokers.map((b) => h("tr", {}, h("td", {}, b.id, b.controller ? h("span", { class: "pill" }, " controller") : ""),
-          h("td", { class: "mono" }, `${b.host}:${b.port}`), h("td", {}, b.rack || "–"), h("td", {}, h("span", { class: "pill ok" }, "up"))));
-        for (const id of o.brokers_missing) rows.push(h("tr", {}, h("td", {}, id), h("td", {}, "–"), h("td", {}, "–"), h("td", {}, h("span", { class: "pill bad" }, "down"))));
-        brokers.replaceChildren(table(["Id", "Address", "Rack", "Status"], rows));
+          h("td", { class: "mono" }, `${b.host}:${b.port}`), h("td", {}, b.rack || "–"),
+          h("td", { class: "mono" }, b.version || "–"), h("td", {}, b.uptime_seconds == null ? "–" : fmtUptime(b.uptime_seconds)),
+          h("td", {}, h("span", { class: "pill ok" }, "up"))));
+        for (const id of o.brokers_missing) rows.push(h("tr", {}, h("td", {}, id), h("td", {}, "–"), h("td", {}, "–"), h("td", {}, "–"), h("td", {}, "–"), h("td", {}, h("span", { class: "pill bad" }, "down"))));
+        brokers.replaceChildren(table(["Id", "Address", "Rack", "Version", "Uptime", "Status"], rows));
       }
       if (c) { charts = c; redraw(); }
     },

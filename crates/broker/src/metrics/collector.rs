@@ -235,6 +235,27 @@ impl BrokerCollector {
                 .encode_descriptor(name, help, None, MetricType::Counter)?
                 .encode_counter::<NoLabelSet, u64, u64>(&value, None)?;
         }
+        // Kafka's app-info MBean (kafka.server:type=app-info,id=N: version, start-time-ms).
+        encoder
+            .encode_descriptor(
+                "fjord_broker_info",
+                "Always 1; labels carry this broker's node id and fjord version (Kafka app-info version).",
+                None,
+                MetricType::Gauge,
+            )?
+            .encode_family(&[
+                ("node_id", self.ctx.config.node_id.to_string()),
+                ("version", env!("CARGO_PKG_VERSION").to_owned()),
+            ])?
+            .encode_gauge(&1i64)?;
+        encoder
+            .encode_descriptor(
+                "fjord_start_time_seconds",
+                "When this broker started, seconds since the Unix epoch (Kafka app-info start-time-ms).",
+                None,
+                MetricType::Gauge,
+            )?
+            .encode_gauge(&self.ctx.metrics.started_at_unix_seconds)?;
         encoder
             .encode_descriptor(
                 "fjord_active_connections",

@@ -61,6 +61,8 @@ pub struct BrokerMetrics {
     bytes_out: AtomicU64,
     active_connections: AtomicI64,
     log_flush: AtomicHistogram,
+    /// When these metrics (and so the broker) were created, in seconds since the Unix epoch.
+    pub started_at_unix_seconds: f64,
 }
 
 impl Default for BrokerMetrics {
@@ -75,6 +77,9 @@ impl Default for BrokerMetrics {
             bytes_out: AtomicU64::new(0),
             active_connections: AtomicI64::new(0),
             log_flush: AtomicHistogram::for_flushes(),
+            started_at_unix_seconds: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64()),
         }
     }
 }
