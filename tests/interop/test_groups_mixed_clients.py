@@ -52,16 +52,24 @@ async function main() {
   const timer = setTimeout(() => finish(), 45000);
   await done;
   clearTimeout(timer);
-  // Both members must be in the final generation before reporting.
-  for (let i = 0; i < 50 && (assigned.one.length === 0 || assigned.two.length === 0); i++) {
+  // Both members must be in the final generation before reporting: a member that joined last
+  // may have its new assignment while the other is still rejoining (kafkajs heartbeats, and so
+  // learns of the rebalance, only between fetches), so wait for a disjoint cover.
+  const settled = () => {
+    const a = new Set(assigned.one), b = new Set(assigned.two);
+    return a.size > 0 && b.size > 0 && [...a].every((p) => !b.has(p)) && a.size + b.size === 4;
+  };
+  for (let i = 0; i < 150 && !settled(); i++) {
     await new Promise((r) => setTimeout(r, 200));
   }
+  // Snapshot before leaving: the first member's LeaveGroup rebalances the other onto all four.
+  const final = { one: assigned.one.slice(), two: assigned.two.slice() };
   for (const c of Object.values(consumers)) await c.disconnect();
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchOffsets({ groupId: group, topics: [topic] });
   await admin.disconnect();
-  console.log(JSON.stringify({ seen, assigned, committed: offsets[0].partitions }));
+  console.log(JSON.stringify({ seen, assigned: final, committed: offsets[0].partitions }));
 }
 main().catch((e) => { console.error(e); process.exit(1); });
 """
