@@ -369,6 +369,13 @@ pub fn compute_crc(batch: &[u8]) -> u32 {
     crc32c::crc32c(&batch[offsets::ATTRIBUTES..])
 }
 
+/// CRC-32C of a batch whose first [`HEADER_BYTES`] are `head` and the rest `body` (the bytes
+/// after the header), without joining them: lets a writer patch a copy of the header and write
+/// the client's body as received.
+pub fn compute_crc_split(head: &[u8; HEADER_BYTES], body: &[u8]) -> u32 {
+    crc32c::crc32c_append(crc32c::crc32c(&head[offsets::ATTRIBUTES..]), body)
+}
+
 /// Rewrites baseOffset in place. Outside the CRC'd range, so the CRC stays valid.
 pub fn set_base_offset(batch: &mut [u8], base_offset: i64) {
     batch[offsets::BASE_OFFSET..offsets::BASE_OFFSET + 8]
@@ -386,4 +393,23 @@ pub fn set_partition_leader_epoch(batch: &mut [u8], epoch: i32) {
 pub fn rewrite_crc(batch: &mut [u8]) {
     let crc = compute_crc(batch);
     batch[offsets::CRC..offsets::CRC + 4].copy_from_slice(&crc.to_be_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_crc_equals_the_crc_of_the_joined_batch() {
+        let mut batch = vec![0u8; HEADER_BYTES + 37];
+        for (i, b) in batch.iter_mut().enumerate() {
+            *b = (i as u8).wrapping_mul(31);
+        }
+        let mut head = [0u8; HEADER_BYTES];
+        head.copy_from_slice(&batch[..HEADER_BYTES]);
+        assert_eq!(
+            compute_crc_split(&head, &batch[HEADER_BYTES..]),
+            compute_crc(&batch)
+        );
+    }
 }

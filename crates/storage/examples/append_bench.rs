@@ -114,7 +114,7 @@ fn main() {
     let start = Instant::now();
     for i in 0..batches {
         buf.copy_from_slice(&template);
-        log.append_as_leader(&mut buf, 0, i as i64).unwrap();
+        log.append_as_leader(&buf, 0, i as i64).unwrap();
     }
     log.flush().unwrap();
     let log_secs = start.elapsed().as_secs_f64();

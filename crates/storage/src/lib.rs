@@ -45,7 +45,7 @@
 //! let disk: Arc<dyn Disk> = Arc::new(RealDisk);
 //! let mut log = Log::open("/data/t-0", LogConfig::default(), disk, LogOpenOptions::new(0))?;
 //! # let mut batches = vec![0u8; 0];
-//! let info = log.append_as_leader(&mut batches, 0, 1_700_000_000_000)?;
+//! let info = log.append_as_leader(&batches, 0, 1_700_000_000_000)?;
 //! let fetch = log.read(info.first_offset, 1 << 20, None, true)?; // fetch.ranges → sendfile
 //! # let _ = fetch; Ok(()) }
 //! ```

@@ -222,8 +222,15 @@ impl LogSegment {
     }
 
     /// Appends `bytes` (whole, already validated batches described by `batches`, positions
-    /// relative to `bytes`). On a failed write the file is cut back, so nothing partial stays.
-    pub(crate) fn append(&mut self, bytes: &[u8], batches: &[BatchMeta]) -> Result<()> {
+    /// relative to `bytes`), with each batch's first [`HEADER_BYTES`] taken from `heads` when
+    /// given (one per batch: the leader's patched copies). On a failed write the file is cut
+    /// back, so nothing partial stays.
+    pub(crate) fn append(
+        &mut self,
+        bytes: &[u8],
+        heads: Option<&[[u8; HEADER_BYTES]]>,
+        batches: &[BatchMeta],
+    ) -> Result<()> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -239,7 +246,27 @@ impl LogSegment {
                 last.last_offset, self.base_offset
             )));
         }
-        if let Err(source) = self.log.write_all_at(bytes, start) {
+        let written = match heads {
+            None => self.log.write_all_at(bytes, start),
+            Some(heads) if heads.len() == batches.len() => {
+                batches.iter().zip(heads).try_for_each(|(batch, head)| {
+                    let at = start + batch.position;
+                    let body = batch.position as usize + HEADER_BYTES
+                        ..(batch.position + batch.size) as usize;
+                    self.log.write_all_at(head, at)?;
+                    self.log
+                        .write_all_at(&bytes[body], at + HEADER_BYTES as u64)
+                })
+            }
+            Some(heads) => {
+                return Err(StorageError::InvalidArgument(format!(
+                    "{} batch headers for {} batches",
+                    heads.len(),
+                    batches.len()
+                )));
+            }
+        };
+        if let Err(source) = written {
             // Roll back whatever prefix reached the file; ignore a second failure, the size we
             // keep in memory still excludes the partial bytes and recovery would cut them.
             let _ = self.log.set_len(start);
@@ -471,8 +498,18 @@ impl LogSegment {
     /// Makes the segment durable.
     pub(crate) fn flush(&self) -> Result<()> {
         self.log.sync_data().map_err(|e| self.io(e))?;
+        self.flush_indexes()
+    }
+
+    /// Syncs the two index maps (small next to the `.log`).
+    pub(crate) fn flush_indexes(&self) -> Result<()> {
         self.offset_index.file.flush()?;
         self.time_index.file.flush()
+    }
+
+    /// The `.log` file and its path, for a sync on another thread.
+    pub(crate) fn log_file(&self) -> (Arc<dyn DiskFile>, PathBuf) {
+        (self.log.clone(), self.log_path.clone())
     }
 
     /// Seals the segment: final time index entry, indexes trimmed to their entries, `.log`

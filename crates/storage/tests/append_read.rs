@@ -11,16 +11,16 @@ use fjord_storage::{LogConfig, StorageError, TimestampType};
 fn leader_append_assigns_offsets_and_epoch_and_reads_back_whole_batches() {
     let (_tmp, dir) = partition_dir();
     let mut log = open_real(&dir, small_config());
-    let mut first = batch(3, 10, 1_000);
-    let info = log.append_as_leader(&mut first, 5, 2_000).unwrap();
+    let first = batch(3, 10, 1_000);
+    let info = log.append_as_leader(&first, 5, 2_000).unwrap();
     assert_eq!(
         (info.first_offset, info.last_offset, info.record_count),
         (0, 2, 3)
     );
     assert_eq!(info.max_timestamp, 1_002);
     assert_eq!(info.log_append_time, -1);
-    let mut second = [batch(2, 10, 1_100), batch(1, 10, 1_200)].concat();
-    let info = log.append_as_leader(&mut second, 5, 2_000).unwrap();
+    let second = [batch(2, 10, 1_100), batch(1, 10, 1_200)].concat();
+    let info = log.append_as_leader(&second, 5, 2_000).unwrap();
     assert_eq!(
         (info.first_offset, info.last_offset, info.batch_count),
         (3, 5, 2)
@@ -50,11 +50,63 @@ fn leader_append_assigns_offsets_and_epoch_and_reads_back_whole_batches() {
 }
 
 #[test]
+fn leader_append_leaves_the_request_bytes_as_received() {
+    // The produce path hands the request buffer to the log without copying it: offsets,
+    // epoch and (LogAppendTime) timestamp and CRC go into a copy of the header only.
+    let (_tmp, dir) = partition_dir();
+    let config = LogConfig {
+        message_timestamp_type: TimestampType::LogAppendTime,
+        ..small_config()
+    };
+    let mut log = open_real(&dir, config);
+    log.append_as_leader(&batch(1, 10, 5), 0, 1_000).unwrap();
+    let request = batch(3, 50, 7);
+    let info = log.append_as_leader(&request, 4, 2_000).unwrap();
+    assert_eq!(request, batch(3, 50, 7), "the caller's bytes changed");
+    assert_eq!((info.first_offset, info.last_offset), (1, 3));
+    let bytes = fetch_bytes(&log.read(1, 1 << 20, None, false).unwrap());
+    let stored = fjord_record::BatchHeader::validate(&bytes, usize::MAX).unwrap();
+    assert_eq!(
+        (
+            stored.base_offset(),
+            stored.partition_leader_epoch(),
+            stored.max_timestamp()
+        ),
+        (1, 4, 2_000)
+    );
+    assert_eq!(&bytes[61..stored.total_size()], &request[61..]);
+}
+
+#[test]
+fn a_rolled_segment_is_synced_in_the_background_and_moves_the_recovery_point() {
+    // Kafka UnifiedLog.roll schedules "flush-log" for everything before the new segment.
+    let (_tmp, dir) = partition_dir();
+    let mut log = open_real(&dir, small_config());
+    log.append_as_leader(&batch(4, 10, 0), 0, 0).unwrap();
+    assert_eq!(log.recovery_point(), 0);
+    log.roll(1).unwrap();
+    log.append_as_leader(&batch(1, 10, 1), 0, 2).unwrap();
+    // The sync finishes on its own thread; maybe_flush (the flush scheduler's call) collects it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while log.recovery_point() < 4 && std::time::Instant::now() < deadline {
+        log.maybe_flush(3).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(
+        log.recovery_point(),
+        4,
+        "recovery point after the rolled segment's sync"
+    );
+    log.flush().unwrap();
+    assert_eq!(log.recovery_point(), 5);
+}
+
+#[test]
 fn max_bytes_stops_at_last_whole_batch_and_min_one_batch_returns_one() {
     let (_tmp, dir) = partition_dir();
     let mut log = open_real(&dir, small_config());
-    let mut b = [batch(1, 100, 0), batch(1, 100, 1)].concat();
-    log.append_as_leader(&mut b, 0, 0).unwrap();
+    let b = [batch(1, 100, 0), batch(1, 100, 1)].concat();
+    log.append_as_leader(&b, 0, 0).unwrap();
     let one = batch(1, 100, 0).len();
     let data = log.read(0, one * 2 - 1, None, false).unwrap();
     assert_eq!(data.total_bytes as usize, one);
@@ -75,8 +127,8 @@ fn log_append_time_overwrites_max_timestamp_and_keeps_crc_valid() {
         ..small_config()
     };
     let mut log = open_real(&dir, config);
-    let mut b = batch(2, 10, 5);
-    let info = log.append_as_leader(&mut b, 0, 99_000).unwrap();
+    let b = batch(2, 10, 5);
+    let info = log.append_as_leader(&b, 0, 99_000).unwrap();
     assert_eq!(info.log_append_time, 99_000);
     assert_eq!(info.max_timestamp, 99_000);
     let bytes = fetch_bytes(&log.read(0, 1 << 20, None, false).unwrap());

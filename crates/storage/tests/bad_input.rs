@@ -12,8 +12,8 @@ use fjord_storage::{Log, LogConfig, StorageError};
 fn setup() -> (tempfile::TempDir, Log, u64) {
     let (tmp, dir) = partition_dir();
     let mut log = open_real(&dir, small_config());
-    let mut b = batch(2, 10, 1);
-    log.append_as_leader(&mut b, 0, 0).unwrap();
+    let b = batch(2, 10, 1);
+    log.append_as_leader(&b, 0, 0).unwrap();
     let size = log.size_bytes();
     (tmp, log, size)
 }
@@ -30,14 +30,14 @@ fn short_batch_is_rejected_as_truncated() {
     let (_tmp, mut log, size) = setup();
     let mut b = batch(1, 10, 1);
     b.truncate(40);
-    let err = log.append_as_leader(&mut b, 0, 0).unwrap_err();
+    let err = log.append_as_leader(&b, 0, 0).unwrap_err();
     assert!(
         matches!(err, StorageError::Record(RecordError::Truncated { .. })),
         "{err}"
     );
     // A good batch followed by a cut one: nothing of either is written.
-    let mut two = [batch(1, 10, 1), batch(1, 10, 1)[..70].to_vec()].concat();
-    let err = log.append_as_leader(&mut two, 0, 0).unwrap_err();
+    let two = [batch(1, 10, 1), batch(1, 10, 1)[..70].to_vec()].concat();
+    let err = log.append_as_leader(&two, 0, 0).unwrap_err();
     assert!(
         matches!(err, StorageError::Record(RecordError::Truncated { .. })),
         "{err}"
@@ -50,7 +50,7 @@ fn wrong_magic_is_rejected() {
     let (_tmp, mut log, size) = setup();
     let mut b = batch(1, 10, 1);
     b[16] = 1;
-    let err = log.append_as_leader(&mut b, 0, 0).unwrap_err();
+    let err = log.append_as_leader(&b, 0, 0).unwrap_err();
     assert!(
         matches!(
             err,
@@ -67,8 +67,8 @@ fn bad_crc_is_rejected_even_after_a_valid_batch() {
     let mut bad = batch(1, 10, 1);
     let last = bad.len() - 2;
     bad[last] ^= 0xff;
-    let mut both = [batch(1, 10, 1), bad].concat();
-    let err = log.append_as_leader(&mut both, 0, 0).unwrap_err();
+    let both = [batch(1, 10, 1), bad].concat();
+    let err = log.append_as_leader(&both, 0, 0).unwrap_err();
     assert!(
         matches!(err, StorageError::Record(RecordError::CrcMismatch { .. })),
         "{err}"
@@ -82,7 +82,7 @@ fn last_offset_delta_inconsistent_with_record_count_is_rejected() {
     let mut b = batch(3, 10, 1);
     b[23..27].copy_from_slice(&5i32.to_be_bytes()); // lastOffsetDelta 5 for 3 records
     fjord_record::header::rewrite_crc(&mut b);
-    let err = log.append_as_leader(&mut b, 0, 0).unwrap_err();
+    let err = log.append_as_leader(&b, 0, 0).unwrap_err();
     assert!(
         matches!(
             err,
@@ -104,11 +104,11 @@ fn batch_over_max_message_bytes_is_rejected() {
         ..small_config()
     };
     let mut log = open_real(&dir, config);
-    let mut ok = batch(2, 10, 1);
-    log.append_as_leader(&mut ok, 0, 0).unwrap();
+    let ok = batch(2, 10, 1);
+    log.append_as_leader(&ok, 0, 0).unwrap();
     let size = log.size_bytes();
-    let mut big = batch(1, 600, 1);
-    let err = log.append_as_leader(&mut big, 0, 0).unwrap_err();
+    let big = batch(1, 600, 1);
+    let err = log.append_as_leader(&big, 0, 0).unwrap_err();
     assert!(
         matches!(err, StorageError::MessageTooLarge { max: 500, .. }),
         "{err}"

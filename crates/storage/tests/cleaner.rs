@@ -98,7 +98,7 @@ fn compressed_batches_are_rebuilt_with_their_codec() {
     let mut log = open(&tmp.path().join("t-0"), compact_config());
     for round in 0..6 {
         let value = format!("v{round}");
-        let mut batch = keyed_batch_with(
+        let batch = keyed_batch_with(
             &[
                 (b"a", Some(value.as_bytes())),
                 (b"b", Some(value.as_bytes())),
@@ -106,7 +106,7 @@ fn compressed_batches_are_rebuilt_with_their_codec() {
             T0,
             CompressionType::Zstd,
         );
-        log.append_as_leader(&mut batch, 0, T0).unwrap();
+        log.append_as_leader(&batch, 0, T0).unwrap();
     }
     put(&mut log, "a", Some("last"), T0);
     log.roll(T0).unwrap();
@@ -288,7 +288,7 @@ fn null_key_records_are_rejected_on_compacted_logs_only() {
     batch.push(fjord_record::NewRecord::new(T0).value("no key"));
     let bytes = batch.build().unwrap();
     let err = compacted
-        .append_as_leader(&mut bytes.clone(), 0, T0)
+        .append_as_leader(&bytes.clone(), 0, T0)
         .unwrap_err();
     assert!(
         matches!(
@@ -303,7 +303,7 @@ fn null_key_records_are_rejected_on_compacted_logs_only() {
     assert_eq!(compacted.log_end_offset(), 0);
 
     let mut plain = open(&tmp.path().join("p-0"), LogConfig::default());
-    plain.append_as_leader(&mut bytes.clone(), 0, T0).unwrap();
+    plain.append_as_leader(&bytes.clone(), 0, T0).unwrap();
     assert_eq!(plain.log_end_offset(), 2);
 }
 
@@ -408,8 +408,8 @@ fn issue_5_scale_100k_records_over_1k_keys_with_100_tombstones() {
             .iter()
             .map(|(k, v)| (k.as_slice(), v.as_deref()))
             .collect();
-        let mut batch = keyed_batch(&records, T0);
-        log.append_as_leader(&mut batch, 0, T0).unwrap();
+        let batch = keyed_batch(&records, T0);
+        log.append_as_leader(&batch, 0, T0).unwrap();
         for (k, v) in owned {
             model.insert(k, v);
         }

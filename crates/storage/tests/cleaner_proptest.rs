@@ -53,8 +53,8 @@ proptest! {
             let records: Vec<(&[u8], Option<&[u8]>)> =
                 owned.iter().map(|(k, v)| (k.as_slice(), v.as_deref())).collect();
             let codec = if *compressed { CompressionType::Lz4 } else { CompressionType::None };
-            let mut batch = keyed_batch_with(&records, T0, codec);
-            log.append_as_leader(&mut batch, 0, T0).unwrap();
+            let batch = keyed_batch_with(&records, T0, codec);
+            log.append_as_leader(&batch, 0, T0).unwrap();
             for (k, v) in owned {
                 model.insert(k, v);
             }

@@ -14,8 +14,8 @@ use fjord_storage::{Disk, FaultyDisk, RealDisk, StorageError, segment_file_path}
 fn append_n(log: &mut fjord_storage::Log, n: usize) -> Vec<u64> {
     let mut ends = Vec::new();
     for i in 0..n {
-        let mut b = batch(2, 50, 1_000 + i as i64);
-        log.append_as_leader(&mut b, 1, 2_000).unwrap();
+        let b = batch(2, 50, 1_000 + i as i64);
+        log.append_as_leader(&b, 1, 2_000).unwrap();
         ends.push(log.size_bytes());
     }
     ends
@@ -40,11 +40,8 @@ fn truncating_the_log_at_every_byte_of_the_last_batch_keeps_the_complete_batches
         );
         assert_eq!(log.size_bytes(), last_start);
         assert_eq!(log.batches_validated_on_open(), 3);
-        let mut b = batch(1, 5, 9_999);
-        assert_eq!(
-            log.append_as_leader(&mut b, 1, 3_000).unwrap().first_offset,
-            6
-        );
+        let b = batch(1, 5, 9_999);
+        assert_eq!(log.append_as_leader(&b, 1, 3_000).unwrap().first_offset, 6);
         drop(log);
     }
 }
@@ -182,8 +179,8 @@ fn torn_write_fails_the_append_and_recovery_drops_the_partial_batch() {
     let mut log = open(&dir, small_config(), Arc::new(disk.clone()), false, 0);
     append_n(&mut log, 2);
     disk.tear_next_write(30);
-    let mut b = batch(2, 50, 5_000);
-    let err = log.append_as_leader(&mut b, 1, 3_000).unwrap_err();
+    let b = batch(2, 50, 5_000);
+    let err = log.append_as_leader(&b, 1, 3_000).unwrap_err();
     assert!(matches!(err, StorageError::Io { .. }), "{err}");
     // The directory is now offline for this log.
     assert!(matches!(
@@ -194,11 +191,8 @@ fn torn_write_fails_the_append_and_recovery_drops_the_partial_batch() {
     disk.crash(u64::MAX).unwrap();
     let mut log = open(&dir, small_config(), Arc::new(disk.clone()), false, 0);
     assert_eq!(log.log_end_offset(), 4);
-    let mut b = batch(1, 5, 1);
-    assert_eq!(
-        log.append_as_leader(&mut b, 1, 3_000).unwrap().first_offset,
-        4
-    );
+    let b = batch(1, 5, 1);
+    assert_eq!(log.append_as_leader(&b, 1, 3_000).unwrap().first_offset, 4);
     drop(tmp);
 }
 
@@ -210,8 +204,8 @@ fn enospc_fails_the_append_cleanly_and_the_log_recovers_when_space_returns() {
     append_n(&mut log, 2);
     let size = log.size_bytes();
     disk.set_space_limit(Some(40));
-    let mut b = batch(2, 50, 5_000);
-    let err = log.append_as_leader(&mut b, 1, 3_000).unwrap_err();
+    let b = batch(2, 50, 5_000);
+    let err = log.append_as_leader(&b, 1, 3_000).unwrap_err();
     assert!(matches!(err, StorageError::NoSpace { .. }), "{err}");
     assert_eq!(log.log_end_offset(), 4);
     assert_eq!(log.size_bytes(), size);
@@ -225,11 +219,8 @@ fn enospc_fails_the_append_cleanly_and_the_log_recovers_when_space_returns() {
     let data = log.read(0, 1 << 20, None, false).unwrap();
     assert_eq!(batch_offsets(&fetch_bytes(&data)), vec![(0, 1), (2, 3)]);
     disk.set_space_limit(None);
-    let mut b = batch(2, 50, 5_000);
-    assert_eq!(
-        log.append_as_leader(&mut b, 1, 3_000).unwrap().first_offset,
-        4
-    );
+    let b = batch(2, 50, 5_000);
+    assert_eq!(log.append_as_leader(&b, 1, 3_000).unwrap().first_offset, 4);
     let data = log.read(0, 1 << 20, None, false).unwrap();
     assert_eq!(
         batch_offsets(&fetch_bytes(&data)),

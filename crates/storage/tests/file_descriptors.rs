@@ -32,8 +32,8 @@ fn a_log_with_n_segments_holds_one_descriptor_per_segment_after_reopen() {
     // Phase 1: write enough 16 KiB batches into 64 KiB segments to roll many times.
     let mut log = open(&dir, small_config(), disk.clone(), false, 0);
     for i in 0..80 {
-        let mut b = batch(4, 4000, i);
-        log.append_as_leader(&mut b, 0, 1_000).unwrap();
+        let b = batch(4, 4000, i);
+        log.append_as_leader(&b, 0, 1_000).unwrap();
     }
     let segments = log.segment_count();
     assert!(segments >= 15, "only {segments} segments were rolled");
@@ -112,8 +112,8 @@ fn emfile_while_creating_a_partition_fails_that_partition_and_keeps_the_dir_onli
         .get_or_create_log(&existing, None, LogConfig::default(), 0)
         .unwrap();
     // Leader epoch 0 is recorded now (its checkpoint write needs an open).
-    let mut b = batch(2, 10, 0);
-    log.lock().unwrap().append_as_leader(&mut b, 0, 0).unwrap();
+    let b = batch(2, 10, 0);
+    log.lock().unwrap().append_as_leader(&b, 0, 0).unwrap();
 
     // Phase 1: the process is out of descriptors: creating t-1 fails with an I/O error that
     // says so, for that partition only.
@@ -129,8 +129,8 @@ fn emfile_while_creating_a_partition_fails_that_partition_and_keeps_the_dir_onli
     );
 
     // Phase 2: the existing partition keeps taking writes that need no new descriptor.
-    let mut b = batch(2, 10, 0);
-    let appended = log.lock().unwrap().append_as_leader(&mut b, 0, 0).unwrap();
+    let b = batch(2, 10, 0);
+    let appended = log.lock().unwrap().append_as_leader(&b, 0, 0).unwrap();
     assert_eq!(appended.first_offset, 2);
 
     // Phase 3: once descriptors are available again the same partition is created.
@@ -138,12 +138,12 @@ fn emfile_while_creating_a_partition_fails_that_partition_and_keeps_the_dir_onli
     let created = manager
         .get_or_create_log(&TopicPartition::new("t", 1), None, LogConfig::default(), 0)
         .unwrap();
-    let mut b = batch(1, 10, 0);
+    let b = batch(1, 10, 0);
     assert_eq!(
         created
             .lock()
             .unwrap()
-            .append_as_leader(&mut b, 0, 0)
+            .append_as_leader(&b, 0, 0)
             .unwrap()
             .first_offset,
         0

@@ -34,9 +34,9 @@ fn index_and_timeindex_bytes_match_kafka_layout() {
     };
     let mut log = open_real(&dir, config);
     for ts in [1000, 1005, 1003, 1010, 1010] {
-        let mut b = batch(1, 50, ts);
+        let b = batch(1, 50, ts);
         assert_eq!(b.len(), 118);
-        log.append_as_leader(&mut b, 0, 0).unwrap();
+        log.append_as_leader(&b, 0, 0).unwrap();
     }
     // Active index files are preallocated to segment.index.bytes (10 MiB, multiple of 8/12).
     let prealloc = std::fs::metadata(segment_file_path(&dir, 0, "index"))
@@ -48,8 +48,8 @@ fn index_and_timeindex_bytes_match_kafka_layout() {
         .len();
     assert_eq!(prealloc, (10 * 1024 * 1024 / 12) * 12);
     log.roll(0).unwrap();
-    let mut b = batch(1, 50, 1020);
-    log.append_as_leader(&mut b, 0, 0).unwrap();
+    let b = batch(1, 50, 1020);
+    log.append_as_leader(&b, 0, 0).unwrap();
     log.close().unwrap();
     assert_eq!(
         std::fs::read(segment_file_path(&dir, 0, "index")).unwrap(),
@@ -95,10 +95,10 @@ fn checkpoint_files_match_kafka_text_exactly() {
         .unwrap();
     {
         let mut log = log0.lock().unwrap();
-        let mut b = batch(3, 10, 100);
-        log.append_as_leader(&mut b, 1, 0).unwrap();
-        let mut b = batch(2, 10, 100);
-        log.append_as_leader(&mut b, 3, 0).unwrap();
+        let b = batch(3, 10, 100);
+        log.append_as_leader(&b, 1, 0).unwrap();
+        let b = batch(2, 10, 100);
+        log.append_as_leader(&b, 3, 0).unwrap();
         log.update_high_watermark(5);
     }
     manager.shutdown().unwrap();

@@ -16,8 +16,8 @@ fn rolls_on_segment_bytes_and_reads_across_segments() {
     };
     let mut log = open_real(&dir, config);
     for i in 0..20 {
-        let mut b = batch(1, 100, i);
-        log.append_as_leader(&mut b, 0, 0).unwrap();
+        let b = batch(1, 100, i);
+        log.append_as_leader(&b, 0, 0).unwrap();
     }
     assert!(log.segment_count() > 2);
     // Kafka LogSegment.shouldRoll: a segment never exceeds segment.bytes when batches fit.
@@ -43,13 +43,13 @@ fn rolls_on_segment_ms_by_first_batch_timestamp() {
         ..small_config()
     };
     let mut log = open_real(&dir, config);
-    let mut b = batch(1, 10, 10_000);
-    log.append_as_leader(&mut b, 0, 10_000).unwrap();
-    let mut b = batch(1, 10, 10_500);
-    log.append_as_leader(&mut b, 0, 10_500).unwrap();
+    let b = batch(1, 10, 10_000);
+    log.append_as_leader(&b, 0, 10_000).unwrap();
+    let b = batch(1, 10, 10_500);
+    log.append_as_leader(&b, 0, 10_500).unwrap();
     assert_eq!(log.segment_count(), 1);
-    let mut b = batch(1, 10, 11_001);
-    log.append_as_leader(&mut b, 0, 11_001).unwrap();
+    let b = batch(1, 10, 11_001);
+    log.append_as_leader(&b, 0, 11_001).unwrap();
     assert_eq!(log.segment_base_offsets(), vec![0, 2]);
 }
 
@@ -62,8 +62,8 @@ fn truncate_to_removes_later_batches_and_segments_and_epochs() {
     };
     let mut log = open_real(&dir, config);
     for i in 0..10 {
-        let mut b = batch(2, 50, i);
-        log.append_as_leader(&mut b, if i < 5 { 1 } else { 2 }, 0)
+        let b = batch(2, 50, i);
+        log.append_as_leader(&b, if i < 5 { 1 } else { 2 }, 0)
             .unwrap();
     }
     assert_eq!(log.leader_epoch_cache().entries().len(), 2);
@@ -76,8 +76,8 @@ fn truncate_to_removes_later_batches_and_segments_and_epochs() {
     );
     let data = log.read(0, 1 << 20, None, false).unwrap();
     assert_eq!(batch_offsets(&fetch_bytes(&data)).last(), Some(&(4, 5)));
-    let mut b = batch(1, 5, 0);
-    assert_eq!(log.append_as_leader(&mut b, 3, 0).unwrap().first_offset, 6);
+    let b = batch(1, 5, 0);
+    assert_eq!(log.append_as_leader(&b, 3, 0).unwrap().first_offset, 6);
     log.truncate_fully_and_start_at(100).unwrap();
     assert_eq!(
         (
@@ -101,8 +101,8 @@ fn retention_by_time_size_and_log_start_offset() {
     };
     let mut log = open_real(&dir, config.clone());
     for i in 0..12 {
-        let mut b = batch(1, 100, 1_000 * i);
-        log.append_as_leader(&mut b, 0, 1_000 * i).unwrap();
+        let b = batch(1, 100, 1_000 * i);
+        log.append_as_leader(&b, 0, 1_000 * i).unwrap();
     }
     let segments = log.segment_count();
     assert!(segments >= 4);
@@ -146,8 +146,8 @@ fn retention_never_passes_the_high_watermark() {
     };
     let mut log = open_real(&dir, config);
     for i in 0..6 {
-        let mut b = batch(1, 100, i);
-        log.append_as_leader(&mut b, 0, 0).unwrap();
+        let b = batch(1, 100, i);
+        log.append_as_leader(&b, 0, 0).unwrap();
     }
     log.update_high_watermark(0);
     assert_eq!(log.delete_old_segments(1_000_000).unwrap(), 0);
@@ -167,8 +167,8 @@ fn list_offsets_earliest_latest_max_and_by_timestamp() {
     let mut log = open_real(&dir, config);
     let stamps = [100, 300, 200, 500, 400, 600];
     for (i, ts) in stamps.iter().enumerate() {
-        let mut b = batch_with_timestamps(&[*ts, ts + 1], 50);
-        log.append_as_leader(&mut b, i as i32 / 3, 0).unwrap();
+        let b = batch_with_timestamps(&[*ts, ts + 1], 50);
+        log.append_as_leader(&b, i as i32 / 3, 0).unwrap();
     }
     let earliest = log
         .fetch_offset_by_timestamp(special_timestamps::EARLIEST)
@@ -208,8 +208,8 @@ fn leader_epoch_cache_end_offsets_follow_kip_101() {
     let (_tmp, dir) = partition_dir();
     let mut log = open_real(&dir, small_config());
     for (epoch, n) in [(1, 3), (3, 2), (4, 1)] {
-        let mut b = batch(n, 10, 0);
-        log.append_as_leader(&mut b, epoch, 0).unwrap();
+        let b = batch(n, 10, 0);
+        log.append_as_leader(&b, epoch, 0).unwrap();
     }
     assert_eq!(
         log.end_offset_for_epoch(4),
@@ -248,15 +248,15 @@ fn flush_messages_and_flush_ms_advance_the_recovery_point() {
         ..small_config()
     };
     let mut log = open_real(&dir, config);
-    let mut b = batch(2, 10, 0);
-    log.append_as_leader(&mut b, 0, 0).unwrap();
+    let b = batch(2, 10, 0);
+    log.append_as_leader(&b, 0, 0).unwrap();
     assert!(!log.maybe_flush(10).unwrap());
-    let mut b = batch(1, 10, 0);
-    log.append_as_leader(&mut b, 0, 0).unwrap();
+    let b = batch(1, 10, 0);
+    log.append_as_leader(&b, 0, 0).unwrap();
     assert!(log.maybe_flush(20).unwrap());
     assert_eq!(log.recovery_point(), 3);
-    let mut b = batch(1, 10, 0);
-    log.append_as_leader(&mut b, 0, 0).unwrap();
+    let b = batch(1, 10, 0);
+    log.append_as_leader(&b, 0, 0).unwrap();
     assert!(!log.maybe_flush(500).unwrap());
     assert!(log.maybe_flush(1_100).unwrap());
     assert_eq!(log.recovery_point(), 4);
@@ -270,8 +270,8 @@ fn preallocated_segments_are_trimmed_on_close_and_recovered_after_a_crash() {
         ..small_config()
     };
     let mut log = open_real(&dir, config.clone());
-    let mut b = batch(2, 10, 0);
-    log.append_as_leader(&mut b, 0, 0).unwrap();
+    let b = batch(2, 10, 0);
+    log.append_as_leader(&b, 0, 0).unwrap();
     let seg = fjord_storage::segment_file_path(&dir, 0, "log");
     assert_eq!(
         std::fs::metadata(&seg).unwrap().len(),
@@ -281,8 +281,8 @@ fn preallocated_segments_are_trimmed_on_close_and_recovered_after_a_crash() {
     drop(log); // unclean: zeros follow the batch
     let mut log = open_real(&dir, config.clone());
     assert_eq!(log.log_end_offset(), 2);
-    let mut b = batch(1, 10, 0);
-    assert_eq!(log.append_as_leader(&mut b, 0, 0).unwrap().first_offset, 2);
+    let b = batch(1, 10, 0);
+    assert_eq!(log.append_as_leader(&b, 0, 0).unwrap().first_offset, 2);
     log.close().unwrap();
     assert_eq!(
         std::fs::metadata(&seg).unwrap().len(),
@@ -302,8 +302,8 @@ fn rolls_when_the_offset_index_is_full() {
     };
     let mut log = open_real(&dir, config);
     for i in 0..10 {
-        let mut b = batch(1, 10, i);
-        log.append_as_leader(&mut b, 0, 0).unwrap();
+        let b = batch(1, 10, i);
+        log.append_as_leader(&b, 0, 0).unwrap();
     }
     assert!(
         log.segment_count() >= 3,

@@ -26,8 +26,8 @@ fn logs_survive_clean_restart_without_rescan_and_unclean_restart_with_recovery()
         let log = manager
             .get_or_create_log(tp, None, LogConfig::default(), 0)
             .unwrap();
-        let mut b = batch(3, 10, 0);
-        log.lock().unwrap().append_as_leader(&mut b, 0, 0).unwrap();
+        let b = batch(3, 10, 0);
+        log.lock().unwrap().append_as_leader(&b, 0, 0).unwrap();
     }
     // Spread over both dirs (fewest logs first).
     assert!(tmp.path().join("d1/my-topic-0").exists() && tmp.path().join("d2/my-topic-1").exists());
@@ -54,8 +54,8 @@ fn logs_survive_clean_restart_without_rescan_and_unclean_restart_with_recovery()
         );
     }
     let log = manager.get_log(&tps[0]).unwrap();
-    let mut b = batch(2, 10, 0);
-    log.lock().unwrap().append_as_leader(&mut b, 0, 0).unwrap();
+    let b = batch(2, 10, 0);
+    log.lock().unwrap().append_as_leader(&b, 0, 0).unwrap();
     manager.checkpoint_all().unwrap();
     drop(log);
     drop(manager); // no shutdown: unclean
@@ -86,31 +86,31 @@ fn eio_takes_one_dir_offline_and_the_other_keeps_working() {
         .unwrap();
     let dir_a = log_a.lock().unwrap().dir().parent().unwrap().to_path_buf();
     faulty.fail_io_under(&dir_a);
-    let mut bytes = batch(1, 10, 0);
+    let bytes = batch(1, 10, 0);
     let err = log_a
         .lock()
         .unwrap()
-        .append_as_leader(&mut bytes, 0, 0)
+        .append_as_leader(&bytes, 0, 0)
         .unwrap_err();
     assert!(matches!(err, StorageError::Io { .. }), "{err}");
     faulty.heal();
-    let mut bytes = batch(1, 10, 0);
+    let bytes = batch(1, 10, 0);
     let err = log_a
         .lock()
         .unwrap()
-        .append_as_leader(&mut bytes, 0, 0)
+        .append_as_leader(&bytes, 0, 0)
         .unwrap_err();
     assert!(
         matches!(err, StorageError::LogDirOffline { .. }),
         "offline sticks: {err}"
     );
     assert_eq!(manager.offline_dirs(), vec![dir_a]);
-    let mut bytes = batch(1, 10, 0);
+    let bytes = batch(1, 10, 0);
     assert_eq!(
         log_b
             .lock()
             .unwrap()
-            .append_as_leader(&mut bytes, 0, 0)
+            .append_as_leader(&bytes, 0, 0)
             .unwrap()
             .first_offset,
         0

@@ -37,7 +37,7 @@ fn append(
     seq: i32,
     count: usize,
 ) -> Result<fjord_storage::AppendInfo, StorageError> {
-    log.append_as_leader(&mut idempotent_batch(pid, epoch, seq, count), 0, NOW_MS)
+    log.append_as_leader(&idempotent_batch(pid, epoch, seq, count), 0, NOW_MS)
 }
 
 fn snapshot_files(dir: &Path) -> Vec<String> {
@@ -263,9 +263,9 @@ fn follower_appends_skip_the_checks_but_update_the_state() {
 fn batches_without_a_producer_id_are_not_tracked() {
     let (_tmp, dir) = common::partition_dir();
     let mut log = common::open_real(&dir, LogConfig::default());
-    log.append_as_leader(&mut common::batch(3, 8, NOW_MS), 0, NOW_MS)
+    log.append_as_leader(&common::batch(3, 8, NOW_MS), 0, NOW_MS)
         .unwrap();
-    log.append_as_leader(&mut common::batch(3, 8, NOW_MS), 0, NOW_MS)
+    log.append_as_leader(&common::batch(3, 8, NOW_MS), 0, NOW_MS)
         .unwrap();
     assert!(log.producer_state().active_producers().is_empty());
     assert_eq!(log.producer_state().map_end_offset(), 6);

@@ -6,7 +6,6 @@
 //! re-encoded (re-encoding through a generic record model loses duplicate header keys).
 //! `acks=0` requests are handled but get no response (`api::handle_frame`).
 
-use bytes::BytesMut;
 use fjord_common::TopicPartition;
 use fjord_protocol::header::RequestHeader;
 use fjord_protocol::kafka_protocol::messages::produce_response::{
@@ -177,10 +176,10 @@ fn append_one(
     }
     validate_offset_range(records)?;
     validate_compressed_records(records)?;
-    // The request buffer is shared with the decoder: the log patches offsets in a private copy.
-    let mut batch = BytesMut::from(records);
+    // The log writes a patched copy of the 61-byte header and then the rest of the request's
+    // bytes as received: no copy of the batch before the write into the page cache.
     let tp = TopicPartition::new(topic, partition);
-    Ok(ctx.replicas.append(&tp, &mut batch, now_ms())?)
+    Ok(ctx.replicas.append(&tp, records, now_ms())?)
 }
 
 /// Kafka `LogValidator.validateBatch` for a produced magic v2 batch: at least one record, and

@@ -456,12 +456,12 @@ impl PartitionWriter for LogPartitionWriter<'_> {
         records: &[CoordinatorRecord],
         now_ms: i64,
     ) -> Result<i64, Self::Error> {
-        let mut batch = encode_batch(records, now_ms)?;
+        let batch = encode_batch(records, now_ms)?;
         let tp = TopicPartition::new(CONSUMER_OFFSETS_TOPIC, partition);
         let info = self
             .ctx
             .replicas
-            .append(&tp, &mut batch, now_ms)
+            .append(&tp, &batch, now_ms)
             .map_err(|e| LogWriteError::Append(e.to_string()))?;
         Ok(info.last_offset)
     }

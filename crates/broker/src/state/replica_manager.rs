@@ -344,7 +344,7 @@ impl ReplicaManager {
     pub fn append(
         &self,
         tp: &TopicPartition,
-        batches: &mut [u8],
+        batches: &[u8],
         now_ms: i64,
     ) -> Result<AppendInfo, AppendError> {
         let leader_epoch = self
@@ -355,13 +355,13 @@ impl ReplicaManager {
             .ok_or(AppendError::UnknownTopicOrPartition)?;
         let log = self.log(tp).ok_or(AppendError::UnknownTopicOrPartition)?;
         let settings = self.produce_settings(&tp.topic);
-        let mut converted;
+        let converted;
         let batches = match settings.compression.codec() {
             Some(codec) if recompression_needed(batches, codec, settings.max_batch_bytes) => {
                 // Done before taking the log's lock: compression is the slow part.
                 converted = recompress_batches(batches, codec, RECOMPRESS_DECOMPRESSED_BYTES_MAX)
                     .map_err(|error| StorageError::Record(error.into_record_error()))?;
-                converted.as_mut_slice()
+                converted.as_slice()
             }
             _ => batches,
         };

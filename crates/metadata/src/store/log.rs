@@ -114,13 +114,11 @@ fn read_all(log: &Log) -> Result<Vec<Vec<u8>>, StoreError> {
 impl MetadataLog for StorageMetadataLog {
     fn append_durable(
         &mut self,
-        mut batch: Vec<u8>,
+        batch: Vec<u8>,
         leader_epoch: i32,
         now_ms: i64,
     ) -> Result<i64, StoreError> {
-        let info = self
-            .log
-            .append_as_leader(&mut batch, leader_epoch, now_ms)?;
+        let info = self.log.append_as_leader(&batch, leader_epoch, now_ms)?;
         // Metadata must be durable before the request is acknowledged.
         self.log.flush()?;
         Ok(info.first_offset)

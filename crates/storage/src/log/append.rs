@@ -1,6 +1,6 @@
 //! Appends (Kafka `UnifiedLog.appendAsLeader` / `appendAsFollower`), rolling and flushing.
 
-use fjord_record::header::{self, offsets};
+use fjord_record::header::{self, HEADER_BYTES, offsets};
 use fjord_record::{BatchHeader, RecordError, TimestampType};
 
 use super::Log;
@@ -99,8 +99,14 @@ fn producer_batches_of(bytes: &[u8], metas: &[BatchMeta]) -> Result<Vec<Producer
 impl Log {
     /// Appends client batches as the leader: validates every batch first (nothing is written
     /// if any is invalid), then assigns offsets from the log end offset by patching
-    /// `baseOffset` and `partitionLeaderEpoch` in place, and under `LogAppendTime` sets the
+    /// `baseOffset` and `partitionLeaderEpoch`, and under `LogAppendTime` sets the
     /// timestamp-type bit and `maxTimestamp` to `now_ms` and rewrites the CRC.
+    ///
+    /// `batches` is not modified: the patches go to a copy of each batch's 61-byte header, and
+    /// the segment write sends that copy followed by the rest of the batch as received, so the
+    /// produce path copies a batch once, into the page cache (design.md, "no copying beyond
+    /// one write"). A crash between the two writes leaves a batch whose CRC fails, which
+    /// recovery truncates like any torn write.
     ///
     /// Batches with a producer id go through the idempotent producer's checks first
     /// ([`crate::ProducerStateManager::analyze`]): a stale epoch or a sequence gap rejects the
@@ -108,11 +114,12 @@ impl Log {
     /// returns the original offsets with [`AppendInfo::duplicate`] set.
     pub fn append_as_leader(
         &mut self,
-        batches: &mut [u8],
+        batches: &[u8],
         leader_epoch: i32,
         now_ms: i64,
     ) -> Result<AppendInfo> {
         self.check_online()?;
+        self.finish_roll_flush(false)?;
         self.clock_ms = self.clock_ms.max(now_ms);
         let validated = validate_batches(batches, Some(self.config.max_message_bytes), true)?;
         if self.config.cleanup_policy.compact {
@@ -122,32 +129,37 @@ impl Log {
         let mut next = self.log_end_offset;
         let mut metas = Vec::with_capacity(validated.batches.len());
         let mut producer_batches = Vec::with_capacity(validated.batches.len());
+        let mut heads = Vec::with_capacity(validated.batches.len());
         for meta in &validated.batches {
             let start = meta.position as usize;
-            let batch = &mut batches[start..start + meta.size as usize];
-            header::set_base_offset(batch, next);
-            header::set_partition_leader_epoch(batch, leader_epoch);
+            let batch = &batches[start..start + meta.size as usize];
+            let mut head = [0u8; HEADER_BYTES];
+            head.copy_from_slice(&batch[..HEADER_BYTES]);
+            header::set_base_offset(&mut head, next);
+            header::set_partition_leader_epoch(&mut head, leader_epoch);
             if log_append {
-                let attributes = i16::from_be_bytes([
-                    batch[offsets::ATTRIBUTES],
-                    batch[offsets::ATTRIBUTES + 1],
-                ]) | fjord_record::Attributes::TIMESTAMP_TYPE;
-                batch[offsets::ATTRIBUTES..offsets::ATTRIBUTES + 2]
+                let attributes =
+                    i16::from_be_bytes([head[offsets::ATTRIBUTES], head[offsets::ATTRIBUTES + 1]])
+                        | fjord_record::Attributes::TIMESTAMP_TYPE;
+                head[offsets::ATTRIBUTES..offsets::ATTRIBUTES + 2]
                     .copy_from_slice(&attributes.to_be_bytes());
-                batch[offsets::MAX_TIMESTAMP..offsets::MAX_TIMESTAMP + 8]
+                head[offsets::MAX_TIMESTAMP..offsets::MAX_TIMESTAMP + 8]
                     .copy_from_slice(&now_ms.to_be_bytes());
-                header::rewrite_crc(batch);
+                let crc = header::compute_crc_split(&head, &batch[HEADER_BYTES..]);
+                head[offsets::CRC..offsets::CRC + 4].copy_from_slice(&crc.to_be_bytes());
             }
-            let header = BatchHeader::new(batch)?;
+            let header = BatchHeader::new(&head)?;
             metas.push(BatchMeta::from_header(meta.position, &header));
             producer_batches.push(ProducerBatch::from_header(&header));
             next = header.next_offset();
+            heads.push(head);
         }
         let analysis = self.analyze_producers(&producer_batches, AppendOrigin::Client)?;
         if let Some(original) = analysis.duplicate {
             return Ok(self.duplicate_append_info(original));
         }
-        let info = self.append_validated(batches, &metas, validated.records, now_ms)?;
+        let info =
+            self.append_validated(batches, Some(&heads), &metas, validated.records, now_ms)?;
         self.producer_state.update(analysis, self.log_end_offset);
         Ok(AppendInfo {
             log_append_time: if log_append { now_ms } else { -1 },
@@ -200,14 +212,18 @@ impl Log {
         let producer_batches = producer_batches_of(batches, &validated.batches)?;
         let analysis = self.analyze_producers(&producer_batches, AppendOrigin::Replication)?;
         let now_ms = self.clock_ms;
-        let info = self.append_validated(batches, &validated.batches, validated.records, now_ms)?;
+        let info =
+            self.append_validated(batches, None, &validated.batches, validated.records, now_ms)?;
         self.producer_state.update(analysis, self.log_end_offset);
         Ok(info)
     }
 
+    /// `heads`: when set, the header to write for each batch in place of its first
+    /// [`HEADER_BYTES`] in `bytes` (see [`Self::append_as_leader`]).
     fn append_validated(
         &mut self,
         bytes: &[u8],
+        heads: Option<&[[u8; HEADER_BYTES]]>,
         metas: &[BatchMeta],
         records: u64,
         now_ms: i64,
@@ -233,7 +249,7 @@ impl Log {
                 offset_of_max_timestamp = meta.last_offset;
             }
         }
-        let result = self.write_batches(bytes, metas, max_timestamp, now_ms);
+        let result = self.write_batches(bytes, heads, metas, max_timestamp, now_ms);
         self.guard(result)?;
         for meta in metas {
             if self
@@ -264,6 +280,7 @@ impl Log {
     fn write_batches(
         &mut self,
         bytes: &[u8],
+        heads: Option<&[[u8; HEADER_BYTES]]>,
         metas: &[BatchMeta],
         max_timestamp: i64,
         now_ms: i64,
@@ -280,7 +297,7 @@ impl Log {
             let base = metas.first().map_or(self.log_end_offset, |m| m.base_offset);
             self.roll_at(base, now_ms)?;
         }
-        self.active_segment_mut()?.append(bytes, metas)
+        self.active_segment_mut()?.append(bytes, heads, metas)
     }
 
     /// Starts a new segment at the log end offset, sealing and flushing the old one (Kafka
@@ -305,19 +322,62 @@ impl Log {
         self.disk
             .sync_dir(&self.dir)
             .map_err(|e| StorageError::io(&self.dir, e))?;
-        // Kafka flushes everything before the new segment when it rolls.
+        // Kafka flushes everything before the new segment when it rolls, on its scheduler
+        // (`UnifiedLog.roll` → "flush-log"): the `.log` sync runs on its own thread and the
+        // recovery point moves to `base` once it is done. One at a time: the previous roll's
+        // sync is waited for first.
+        self.finish_roll_flush(true)?;
+        let upto = base.min(self.log_end_offset);
         if let Some(old) = self.segments.get(&old_base) {
-            old.flush()?;
+            old.flush_indexes()?;
+            let (file, path) = old.log_file();
+            let spawned = std::thread::Builder::new()
+                .name("fjord-roll-flush".into())
+                .spawn(move || file.sync_data());
+            match spawned {
+                Ok(handle) => {
+                    self.roll_flush = Some(super::RollFlush { upto, path, handle });
+                }
+                Err(_) => {
+                    old.flush()?;
+                    self.recovery_point = self.recovery_point.max(upto);
+                }
+            }
         }
-        self.recovery_point = self.recovery_point.max(base.min(self.log_end_offset));
         // Kafka `UnifiedLog.roll`: snapshot the producer state at the new segment's base.
         self.producer_state.set_map_end_offset(base);
         self.producer_state.take_snapshot()
     }
 
+    /// Collects the rolled segment's background sync: waits for it when `wait`, else only when
+    /// it has finished. Success moves the recovery point to the rolled segment's end; a
+    /// failed sync is a log dir failure like any other I/O error.
+    pub(crate) fn finish_roll_flush(&mut self, wait: bool) -> Result<()> {
+        let Some(flush) = self.roll_flush.take() else {
+            return Ok(());
+        };
+        if !wait && !flush.handle.is_finished() {
+            self.roll_flush = Some(flush);
+            return Ok(());
+        }
+        let result = match flush.handle.join() {
+            Ok(Ok(())) => {
+                self.recovery_point = self.recovery_point.max(flush.upto.min(self.log_end_offset));
+                Ok(())
+            }
+            Ok(Err(source)) => Err(StorageError::io(&flush.path, source)),
+            Err(_) => Err(StorageError::io(
+                &flush.path,
+                std::io::Error::other("segment sync thread panicked"),
+            )),
+        };
+        self.guard(result)
+    }
+
     /// Makes everything appended so far durable and advances the recovery point.
     pub fn flush(&mut self) -> Result<()> {
         self.check_online()?;
+        self.finish_roll_flush(true)?;
         let result = self.flush_segments_from(self.recovery_point);
         self.guard(result)?;
         self.recovery_point = self.log_end_offset;
@@ -341,6 +401,7 @@ impl Log {
     /// flush. Returns whether it flushed.
     pub fn maybe_flush(&mut self, now_ms: i64) -> Result<bool> {
         self.clock_ms = self.clock_ms.max(now_ms);
+        self.finish_roll_flush(false)?;
         let due_messages =
             self.unflushed_messages > 0 && self.unflushed_messages >= self.config.flush_messages;
         let due_time = self.config.flush_ms != i64::MAX

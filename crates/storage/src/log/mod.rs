@@ -118,6 +118,19 @@ pub struct Log {
     pending_deletes: Vec<(i64, PathBuf)>,
     producer_state: ProducerStateManager,
     producer_batches_replayed: u64,
+    /// The fsync of the last rolled segment, running off the append path.
+    roll_flush: Option<RollFlush>,
+}
+
+/// A rolled segment's `.log` being synced on its own thread: Kafka's `UnifiedLog.roll`
+/// schedules the flush ("flush-log") instead of syncing under the log's lock, where a
+/// 1 GiB segment's `fdatasync` would stall every producer of the partition for seconds.
+#[derive(Debug)]
+pub(crate) struct RollFlush {
+    /// The recovery point once the sync is done (the new segment's base offset).
+    pub(crate) upto: i64,
+    pub(crate) path: PathBuf,
+    pub(crate) handle: std::thread::JoinHandle<std::io::Result<()>>,
 }
 
 fn parse_segment_base(path: &Path, suffix: &str) -> Option<i64> {
@@ -201,6 +214,7 @@ impl Log {
             pending_deletes: Vec::new(),
             producer_state,
             producer_batches_replayed: 0,
+            roll_flush: None,
         };
         log.load_segments(opts.had_clean_shutdown, &swapped)?;
         if log.segments.is_empty() {
@@ -218,8 +232,11 @@ impl Log {
         }
         log.recovery_point = log.recovery_point.min(log.log_end_offset);
         if !opts.had_clean_shutdown {
-            // What recovery kept is now the durable log.
-            log.flush_segments_from(0)?;
+            // What recovery kept is now the durable log. Only the segments from the recovery
+            // point were scanned, and only they can hold unsynced bytes (the kernel may still
+            // have them after a process kill): syncing from offset 0 made a kill -9 restart
+            // write back the whole page cache.
+            log.flush_segments_from(log.recovery_point)?;
             log.recovery_point = log.log_end_offset;
         }
         log.epoch_cache.truncate_from_end(log.log_end_offset)?;

@@ -24,6 +24,7 @@ impl Log {
     }
 
     fn truncate_to_inner(&mut self, offset: i64) -> Result<()> {
+        self.finish_roll_flush(true)?;
         let doomed: Vec<i64> = self.segments.range(offset + 1..).map(|(b, _)| *b).collect();
         let keep_any = self.segments.range(..=offset).next().is_some();
         for base in doomed {
@@ -60,6 +61,7 @@ impl Log {
                 "cannot restart a log at negative offset {offset}"
             )));
         }
+        self.finish_roll_flush(true)?;
         let now_ms = self.clock_ms;
         let bases: Vec<i64> = self.segments.keys().copied().collect();
         for base in bases {
@@ -243,6 +245,7 @@ impl Log {
         // Seal first, then flush once (Kafka `UnifiedLog.close` via `LogManager.shutdown`:
         // `flush(true)` then `close`, one fsync per unflushed segment). Flushing before and
         // after sealing cost a second round of syncs per partition at shutdown.
+        self.finish_roll_flush(true)?;
         if let Some(active) = self.segments.values_mut().next_back() {
             active.seal()?;
         }

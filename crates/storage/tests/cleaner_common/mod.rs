@@ -48,10 +48,8 @@ pub fn keyed_batch_with(
 
 /// Appends one single-record batch; returns its offset.
 pub fn put(log: &mut Log, key: &str, value: Option<&str>, ts: i64) -> i64 {
-    let mut batch = keyed_batch(&[(key.as_bytes(), value.map(str::as_bytes))], ts);
-    log.append_as_leader(&mut batch, 0, ts)
-        .unwrap()
-        .first_offset
+    let batch = keyed_batch(&[(key.as_bytes(), value.map(str::as_bytes))], ts);
+    log.append_as_leader(&batch, 0, ts).unwrap().first_offset
 }
 
 /// Every record from the log start to the log end.
