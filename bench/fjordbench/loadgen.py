@@ -15,6 +15,8 @@ import resource
 import shlex
 import string
 import subprocess
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,13 +45,67 @@ def children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def run(label: str, argv: list[str], timeout: float = 1800.0) -> str:
-    """Runs a load generator to completion; returns stdout+stderr; raises on non-zero exit."""
+# The busiest thread of the last `run(..., threads=True)`: (thread name, CPU seconds, wall
+# seconds). A client whose busiest thread is near 1.0 core is the bottleneck of its run
+# ("or the producer client saturates its core first", issue 7).
+LAST_BUSIEST: tuple[str, float, float] | None = None
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _thread_ticks(pid: int) -> dict[int, tuple[str, int]]:
+    """{tid: (name, utime+stime ticks)} of a live process (empty once it is gone)."""
+    out = {}
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            raw = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        out[int(tid)] = (name, int(fields[11]) + int(fields[12]))
+    return out
+
+
+def run(label: str, argv: list[str], timeout: float = 1800.0, threads: bool = False) -> str:
+    """Runs a load generator to completion; returns stdout+stderr; raises on non-zero exit.
+    With `threads`, samples the client's threads every 0.2 s into LAST_BUSIEST."""
+    global LAST_BUSIEST
     record_command(label, argv)
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-    out = proc.stdout + proc.stderr
-    if proc.returncode != 0:
-        raise RuntimeError(f"{label}: exit {proc.returncode}: {shlex.join(argv)[:300]}\n"
+    if not threads:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        out, code = proc.stdout + proc.stderr, proc.returncode
+    else:
+        started = time.monotonic()
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+        seen: dict[int, tuple[str, int]] = {}
+        stop = threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                seen.update(_thread_ticks(proc.pid))
+                stop.wait(0.2)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        finally:
+            stop.set()
+            sampler.join()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        code = proc.returncode
+        wall = time.monotonic() - started
+        if seen:
+            name, ticks = max(seen.values(), key=lambda v: v[1])
+            LAST_BUSIEST = (name, ticks / CLK_TCK, wall)
+    if code != 0:
+        raise RuntimeError(f"{label}: exit {code}: {shlex.join(argv)[:300]}\n"
                            f"{out[-2000:]}")
     return out
 
@@ -62,6 +118,7 @@ class Throughput:
     seconds: float
     latency_ms: dict = field(default_factory=dict)
     client_cpu_s: float = 0.0  # the client process's utime+stime (single runs only)
+    busiest_thread_cores: float = 0.0  # CPU of the client's busiest thread / its wall time
 
     @property
     def records_per_s(self) -> float:
@@ -80,6 +137,14 @@ RDK_PRODUCED = re.compile(
 RDK_CONSUMED = re.compile(r"% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms: (\d+) msgs/s")
 
 
+def _busiest_cores() -> float:
+    """The busiest client thread's CPU over the run's wall time (LAST_BUSIEST)."""
+    if LAST_BUSIEST is None:
+        return 0.0
+    _name, cpu_s, wall_s = LAST_BUSIEST
+    return cpu_s / wall_s if wall_s > 0 else 0.0
+
+
 def rdkperf_available() -> bool:
     return RDKPERF_BIN.is_file()
 
@@ -96,15 +161,17 @@ def rdkperf_produce(bootstrap: str, topic: str, size: int, count: int, acks: str
         argv += ["-p", str(partition)]
     argv += extra or []
     cpu0 = children_cpu()
-    out = run(label, argv)
+    out = run(label, argv, threads=True)
     client_cpu = children_cpu() - cpu0
+    busiest = _busiest_cores()
     last = RDK_PRODUCED.findall(out)
     if not last:
         raise RuntimeError(f"{label}: no summary line in output:\n{out[-2000:]}")
     produced, nbytes, delivered, _off, failed, ms, _rate = last[-1]
     if int(failed) or int(delivered) < int(produced):
         raise RuntimeError(f"{label}: {failed} failed, {delivered}/{produced} delivered")
-    return Throughput(int(delivered), int(nbytes), int(ms) / 1000.0, client_cpu_s=client_cpu)
+    return Throughput(int(delivered), int(nbytes), int(ms) / 1000.0, client_cpu_s=client_cpu,
+                      busiest_thread_cores=busiest)
 
 
 def rdkperf_consume(bootstrap: str, topic: str, count: int, partitions: list[int],
@@ -115,13 +182,15 @@ def rdkperf_consume(bootstrap: str, topic: str, count: int, partitions: list[int
     for p in partitions:
         argv += ["-p", str(p)]
     cpu0 = children_cpu()
-    out = run(label, argv, timeout=600)
+    out = run(label, argv, timeout=600, threads=True)
     client_cpu = children_cpu() - cpu0
+    busiest = _busiest_cores()
     last = RDK_CONSUMED.findall(out)
     if not last:
         raise RuntimeError(f"{label}: no summary line in output:\n{out[-2000:]}")
     msgs, nbytes, ms, _rate = last[-1]
-    return Throughput(int(msgs), int(nbytes), int(ms) / 1000.0, client_cpu_s=client_cpu)
+    return Throughput(int(msgs), int(nbytes), int(ms) / 1000.0, client_cpu_s=client_cpu,
+                      busiest_thread_cores=busiest)
 
 
 def rdkperf_e2e(bootstrap: str, topic: str, rate: int, seconds: float, size: int,
@@ -208,13 +277,24 @@ FJ_E2E_US = re.compile(r"Percentiles \(us\): 50th = (\d+), 99th = (\d+), 99\.9th
 
 
 def fjord_perf_e2e(bootstrap: str, topic: str, count: int, size: int,
-                   rate: int | None) -> dict:
+                   rate: int | None, props: dict | None = None) -> dict:
     """`fjord perf e2e-latency` (kafka-e2e-latency.sh): Kafka's closed loop when `rate` is
-    None, else the open loop at `rate` records/s with client defaults."""
+    None, else the open loop at `rate` records/s (the producer sleeps between records) with
+    client defaults, overridden by `props` (its properties file)."""
     argv = [str(FJORD_BIN), "perf", "e2e-latency", bootstrap, topic, str(count), "1", str(size)]
+    props_file = None
+    if props:
+        props_file = tempfile.NamedTemporaryFile("w", suffix=".properties", delete=False)
+        props_file.write("".join(f"{k}={v}\n" for k, v in props.items()))
+        props_file.close()
+        argv.append(props_file.name)
     if rate is not None:
         argv += ["--throughput", str(rate)]
-    out = run("fjord perf e2e-latency", argv, timeout=count / (rate or 500) * 4 + 120)
+    try:
+        out = run("fjord perf e2e-latency", argv, timeout=count / (rate or 500) * 4 + 120)
+    finally:
+        if props_file is not None:
+            os.unlink(props_file.name)
     m = FJ_E2E_US.findall(out)
     if not m:
         raise RuntimeError(f"fjord perf e2e-latency: no summary:\n{out[-1500:]}")

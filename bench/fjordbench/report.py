@@ -204,10 +204,15 @@ METHOD = """
   pipeline (XADD), XREADGROUP … COUNT 1000 NOACK for consumption, redis-py for latency.
 - Broker CPU: utime+stime of the server process from `/proc/<pid>/stat` before/after the step;
   RSS is `VmRSS` from `/proc/<pid>/status` (page cache excluded).
-- (5) latency: `rdkafka_performance -l` producer at a fixed `-r` rate (payload carries the send
-  wall-clock time) and a consumer at the end offset writing each receive−send delta (`-A`);
-  percentiles are nearest-rank over all records. Client defaults otherwise (fetch.wait.max.ms
-  500, fetch.min.bytes 1): a broker that long-polls without waking on append shows ~500 ms.
+- (5) latency: `fjord perf e2e-latency --throughput R` (kafka-e2e-latency.sh's arguments plus
+  an open loop): a librdkafka producer sends 100 B records at R/s, sleeping between them, with
+  the send time in the payload; a consumer in the same process at the end offset records each
+  receive−send delta; percentiles are nearest-rank over all records. Client defaults
+  (librdkafka linger.ms 5, fetch.wait.max.ms 500, fetch.min.bytes 1): a broker that long-polls
+  without waking on append shows ~500 ms. At 10k/s also with linger.ms 0, in Kafka's closed
+  loop, and with `rdkafka_performance -l` (which busy-waits a core to keep its rate).
+  The client's busiest thread (cores) is its hottest thread's CPU time over the run's wall time
+  from `/proc/<pid>/task/*/stat`: near 1.0 means that client thread, not the broker, set the pace.
 - (6) connections: one asyncio process opens the idle connections (each completes ApiVersions
   v0, or PING for Redis), then the active ones, which loop the same request; at the end every
   idle connection must answer once more to count as held.

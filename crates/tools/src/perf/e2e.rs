@@ -6,7 +6,8 @@
 //! latency. It prints `i\tms` every 1000 records, `Avg latency: %.4f ms` and
 //! `Percentiles: 50th = %d, 99th = %d, 99.9th = %d` (whole ms, `latencies[(int)(n * p)]`).
 //!
-//! fjord adds `--throughput N`, an open loop: records are sent at N/s with the send time
+//! fjord adds `--throughput N`, an open loop: after one unmeasured warm-up record has gone
+//! through both clients, records are sent at N/s with the send time
 //! stamped in the payload, a consumer thread stamps the receive time, and both clients keep
 //! their defaults (librdkafka linger.ms 5, fetch.wait.max.ms 500) apart from what the
 //! properties file sets: the latency users see at a given load. Both modes end with one more
@@ -34,6 +35,8 @@ use crate::{props, rdkafka_props};
 const POLL_TIMEOUT: Duration = Duration::from_millis(60_000);
 /// Payload bytes holding the send time (µs since the epoch, zero-padded decimal).
 pub const STAMP_BYTES: usize = 20;
+/// The stamp of the open loop's warm-up record (never a real send time).
+const WARM_UP_STAMP: u64 = 0;
 
 /// `kafka-e2e-latency.sh` positional arguments (EndToEndLatency.execute) plus `--throughput`.
 #[derive(Debug, Clone, clap::Parser)]
@@ -331,6 +334,7 @@ fn open(
     let expected = args.num_messages;
     let done = Arc::new(AtomicBool::new(false));
     let reader_done = Arc::clone(&done);
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
     let reader = std::thread::spawn(move || -> anyhow::Result<Latencies> {
         let mut latencies = Latencies::default();
         let mut idle_since = Instant::now();
@@ -338,8 +342,12 @@ fn open(
             match consumer.poll(Duration::from_millis(100)) {
                 Some(Ok(m)) => {
                     let now = now_micros();
-                    if let Some(sent) = m.payload().and_then(read_stamp) {
-                        latencies.push(now.saturating_sub(sent));
+                    match m.payload().and_then(read_stamp) {
+                        Some(WARM_UP_STAMP) => {
+                            let _ = ready_tx.send(());
+                        }
+                        Some(sent) => latencies.push(now.saturating_sub(sent)),
+                        None => {}
                     }
                     idle_since = Instant::now();
                 }
@@ -354,6 +362,20 @@ fn open(
         }
         Ok(latencies)
     });
+    // Warm-up (not measured): one record through both clients, so the producer's connection
+    // and metadata and the consumer's first fetch are in place before the clock starts;
+    // otherwise the first records wait for them (tens of ms) and fill the tail.
+    producer
+        .send(BaseRecord::<(), [u8]>::to(&args.topic).payload(&stamped_payload(
+            args.message_size_bytes,
+            WARM_UP_STAMP,
+        )))
+        .map_err(|(e, _)| e)?;
+    producer.flush(POLL_TIMEOUT)?;
+    if ready_rx.recv_timeout(POLL_TIMEOUT).is_err() {
+        done.store(true, Ordering::Relaxed);
+        anyhow::bail!("the warm-up record did not reach the consumer");
+    }
     let start = Instant::now();
     for i in 0..expected {
         let due = start + Duration::from_secs_f64(i as f64 / rate);
