@@ -2,6 +2,7 @@
 issue 7 on each, write docs/benchmarks.md and the plots."""
 import argparse
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -117,7 +118,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-profile", action="store_true",
                         help="skip perf record on the broker during scenario (1)")
     parser.add_argument("--keep", action="store_true", help="keep the temp data directory")
+    parser.add_argument("--render", type=Path, metavar="PICKLE",
+                        help="only re-render --out from a finished run's saved results")
     args = parser.parse_args(argv)
+    if args.render:
+        # Re-render a finished run's report (e.g. after editing bench/notes.md).
+        with open(args.render, "rb") as f:
+            saved = pickle.load(f)
+        loadgen.COMMANDS[:] = saved["commands"]
+        report.write(saved["res"], saved["facts"], saved["cfg"], loadgen.COMMANDS, args.out,
+                     saved["images"], saved["argv"], saved["elapsed"])
+        print(f"wrote {args.out} from {args.render}")
+        return 0
     cfg = config(args)
     started = time.monotonic()
     res = Results()
@@ -202,8 +214,14 @@ def main(argv: list[str]) -> int:
         else:
             print(f"kept {base}")
     images = report.plots(res, args.out.parent / "img")
+    elapsed = time.monotonic() - started
     report.write(res, facts, cfg, loadgen.COMMANDS, args.out, images,
-                 ["bench/run"] + argv, time.monotonic() - started)
+                 ["bench/run"] + argv, elapsed)
+    saved = Path(tempfile.gettempdir()) / "fjord-bench-last-run.pickle"
+    with open(saved, "wb") as f:
+        pickle.dump({"res": res, "facts": facts, "cfg": cfg, "commands": list(loadgen.COMMANDS),
+                     "images": images, "argv": ["bench/run"] + argv, "elapsed": elapsed}, f)
+    print(f"results kept in {saved} (bench/run --render {saved} re-renders the report)")
     print(f"wrote {args.out} ({time.monotonic() - started:.0f}s)")
     print(report.table(res, [s for s in ("fjord", "tansu", "redis")
                              if any(s in r.values for r in res.rows)]))
