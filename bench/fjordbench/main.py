@@ -105,6 +105,37 @@ def _profile(res: Results, fjord, cfg, img_dir: Path) -> None:
     res.extra["profile"] = out
 
 
+def run_system(res: Results, name: str, srv, cfg, args, base: Path) -> None:
+    """Scenarios (1)-(6) on one running server."""
+    if cfg.wants(1) or cfg.wants(2) or cfg.wants(3) or cfg.wants(9):
+        fn = throughput.produce_redis if name == "redis" else throughput.produce_kafka
+        extra = (srv, cfg) if name == "redis" else (name, srv, cfg)
+        step(res, f"(1)-(3) produce on {name}", fn, res, *extra)
+    if name == "fjord" and cfg.wants(1) and not args.no_profile and profile.available():
+        step(res, "(1) perf profile of fjord", _profile, res, srv, cfg, args.out.parent / "img")
+    if cfg.wants(4):
+        fn = throughput.consume_redis if name == "redis" else throughput.consume_kafka
+        extra = (srv, cfg) if name == "redis" else (name, srv, cfg)
+        step(res, f"(4) consume on {name}", fn, res, *extra)
+    if cfg.wants(5):
+        if name == "redis":
+            step(res, "(5) e2e latency on redis", scale.e2e_redis, res, srv, cfg)
+        else:
+            step(res, f"(5) e2e latency on {name}", scale.e2e_kafka, res, name, srv, cfg)
+    if cfg.wants(6):
+        protocol = "redis" if name == "redis" else "kafka"
+        step(res, f"(6) connections on {name}", scale.connections, res, name, srv, srv.port,
+             protocol, cfg)
+        if name == "fjord":
+            row = next((r for r in res.rows if r.scenario.startswith("(6)")
+                        and r.metric == "connections held"), None)
+            if row and (row.values.get("fjord") or 0) < cfg.idle_conns + cfg.active_conns:
+                res.notice("fjord's default max.connections refused part of scenario (6); "
+                           "repeated with max.connections raised")
+                step(res, "(6) connections on fjord, max.connections raised",
+                     scale.connections_fjord_raised, res, base, cfg)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     parser.add_argument("--quick", action="store_true",
@@ -143,61 +174,34 @@ def main(argv: list[str]) -> int:
     base = Path(tempfile.mkdtemp(prefix="fjord-bench-"))
     servers = []
     try:
-        fjord = FjordServer(base / "fjord")
-        fjord.start()
-        servers.append(fjord)
-        tansu = redis = None
+        # One system at a time: each runs (1)-(6) alone and is stopped before the next starts.
+        # Tansu's memory engine and Redis keep every record in RAM (15 GB and 8 GB after the
+        # full-size produce steps), which left fjord's page cache 1 GB when they ran side by
+        # side, and fjord's consume read from disk.
+        systems = [("fjord", lambda: FjordServer(base / "fjord"))]
         if have["tansu"]:
-            tansu = TansuServer(base / "tansu")
-            try:
-                tansu.start(timeout=60)
-                servers.append(tansu)
-            except RuntimeError as e:
-                res.notice(f"Tansu did not start, skipped: {str(e)[:300]}")
-                tansu = None
+            systems.append(("tansu", lambda: TansuServer(base / "tansu")))
         if have["redis"] and have["redis-benchmark"]:
-            redis = RedisServer(base / "redis")
-            redis.start()
-            servers.append(redis)
-        kafka = [("fjord", fjord)] + ([("tansu", tansu)] if tansu else [])
-        if cfg.wants(1) or cfg.wants(2) or cfg.wants(3) or cfg.wants(9):
-            for name, srv in kafka:
-                step(res, f"(1)-(3) produce on {name}", throughput.produce_kafka, res, name, srv,
-                     cfg)
-            if redis:
-                step(res, "(1)-(3) produce on redis", throughput.produce_redis, res, redis, cfg)
-        if cfg.wants(1) and not args.no_profile and profile.available():
-            step(res, "(1) perf profile of fjord", _profile, res, fjord, cfg,
-                 args.out.parent / "img")
-        if cfg.wants(4):
-            for name, srv in kafka:
-                step(res, f"(4) consume on {name}", throughput.consume_kafka, res, name, srv, cfg)
-            if redis:
-                step(res, "(4) consume on redis", throughput.consume_redis, res, redis, cfg)
-        if cfg.wants(5):
-            for name, srv in kafka:
-                step(res, f"(5) e2e latency on {name}", scale.e2e_kafka, res, name, srv, cfg)
-            if redis:
-                step(res, "(5) e2e latency on redis", scale.e2e_redis, res, redis, cfg)
-        if cfg.wants(6):
-            for name, srv in kafka:
-                step(res, f"(6) connections on {name}", scale.connections, res, name, srv,
-                     srv.port, "kafka", cfg)
-            row = next((r for r in res.rows if r.scenario.startswith("(6)")
-                        and r.metric == "connections held"), None)
-            if row and (row.values.get("fjord") or 0) < cfg.idle_conns + cfg.active_conns:
-                res.notice("fjord's default max.connections refused part of scenario (6); "
-                           "repeated with max.connections raised")
-                step(res, "(6) connections on fjord, max.connections raised",
-                     scale.connections_fjord_raised, res, base, cfg)
-            if redis:
-                step(res, "(6) connections on redis", scale.connections, res, "redis", redis,
-                     redis.port, "redis", cfg)
-        # (7) and (8) use fresh servers: stop the shared ones to free memory (Tansu keeps
-        # everything in RAM).
-        for s in servers:
-            s.kill()
-        servers.clear()
+            systems.append(("redis", lambda: RedisServer(base / "redis")))
+        for name, make in systems:
+            srv = make()
+            try:
+                if name == "tansu":
+                    srv.start(timeout=60)
+                else:
+                    srv.start()
+            except RuntimeError as e:
+                if name == "fjord":
+                    raise
+                res.notice(f"{name} did not start, skipped: {str(e)[:300]}")
+                continue
+            servers.append(srv)
+            run_system(res, name, srv, cfg, args, base)
+            srv.kill()
+            servers.remove(srv)
+            if name != "fjord":
+                shutil.rmtree(srv.workdir, ignore_errors=True)
+        # (7) and (8) use fresh servers.
         if cfg.wants(7):
             step(res, "(7) partitions on fjord", scale.partitions_fjord, res, base, cfg)
             if have["tansu"]:
