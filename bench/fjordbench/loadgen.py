@@ -119,6 +119,7 @@ class Throughput:
     latency_ms: dict = field(default_factory=dict)
     client_cpu_s: float = 0.0  # the client process's utime+stime (single runs only)
     busiest_thread_cores: float = 0.0  # CPU of the client's busiest thread / its wall time
+    machine_busy: float = 0.0  # share of the machine's CPU time busy during the run
 
     @property
     def records_per_s(self) -> float:
@@ -135,6 +136,19 @@ RDK_PRODUCED = re.compile(
     r"% (\d+) messages produced \((\d+) bytes\), (\d+) delivered \(offset (-?\d+), (\d+) failed\)"
     r" in (\d+)ms: (\d+) msgs/s")
 RDK_CONSUMED = re.compile(r"% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms: (\d+) msgs/s")
+
+
+def machine_busy() -> list[int]:
+    """The aggregate `cpu` line of /proc/stat (jiffies: user nice system idle iowait …)."""
+    with open("/proc/stat") as f:
+        return [int(x) for x in f.readline().split()[1:]]
+
+
+def busy_fraction(before: list[int], after: list[int]) -> float:
+    """Share of all CPUs' time that was not idle/iowait between two `machine_busy` reads."""
+    d = [b - a for a, b in zip(before, after)]
+    total = sum(d)
+    return (total - d[3] - d[4]) / total if total > 0 else 0.0
 
 
 def _busiest_cores() -> float:
@@ -160,9 +174,10 @@ def rdkperf_produce(bootstrap: str, topic: str, size: int, count: int, acks: str
     if partition is not None:
         argv += ["-p", str(partition)]
     argv += extra or []
-    cpu0 = children_cpu()
+    cpu0, busy0 = children_cpu(), machine_busy()
     out = run(label, argv, threads=True)
     client_cpu = children_cpu() - cpu0
+    busy = busy_fraction(busy0, machine_busy())
     busiest = _busiest_cores()
     last = RDK_PRODUCED.findall(out)
     if not last:
@@ -171,7 +186,7 @@ def rdkperf_produce(bootstrap: str, topic: str, size: int, count: int, acks: str
     if int(failed) or int(delivered) < int(produced):
         raise RuntimeError(f"{label}: {failed} failed, {delivered}/{produced} delivered")
     return Throughput(int(delivered), int(nbytes), int(ms) / 1000.0, client_cpu_s=client_cpu,
-                      busiest_thread_cores=busiest)
+                      busiest_thread_cores=busiest, machine_busy=busy)
 
 
 def rdkperf_consume(bootstrap: str, topic: str, count: int, partitions: list[int],
@@ -181,16 +196,17 @@ def rdkperf_consume(bootstrap: str, topic: str, count: int, partitions: list[int
             "-c", str(count), "-i", "60000"]
     for p in partitions:
         argv += ["-p", str(p)]
-    cpu0 = children_cpu()
+    cpu0, busy0 = children_cpu(), machine_busy()
     out = run(label, argv, timeout=600, threads=True)
     client_cpu = children_cpu() - cpu0
+    busy = busy_fraction(busy0, machine_busy())
     busiest = _busiest_cores()
     last = RDK_CONSUMED.findall(out)
     if not last:
         raise RuntimeError(f"{label}: no summary line in output:\n{out[-2000:]}")
     msgs, nbytes, ms, _rate = last[-1]
     return Throughput(int(msgs), int(nbytes), int(ms) / 1000.0, client_cpu_s=client_cpu,
-                      busiest_thread_cores=busiest)
+                      busiest_thread_cores=busiest, machine_busy=busy)
 
 
 def rdkperf_e2e(bootstrap: str, topic: str, rate: int, seconds: float, size: int,

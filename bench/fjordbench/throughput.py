@@ -34,6 +34,10 @@ def _client_rows(res: Results, scenario: str, system: str, meter, t) -> None:
         return
     res.put(scenario, "client CPU (rdkafka_performance)", "cores", system,
             t.client_cpu_s / t.seconds, higher_is_better=False)
+    if t.machine_busy:
+        # Both cores near 100 % busy: the machine, shared by client and broker, is the limit.
+        res.put(scenario, "machine CPU busy (both cores, /proc/stat)", "%", system,
+                t.machine_busy * 100, higher_is_better=False)
     if t.busiest_thread_cores:
         # Near 1.0: the client's own producing (or fetch-parsing) thread is saturated.
         res.put(scenario, "client's busiest thread", "cores", system, t.busiest_thread_cores,
