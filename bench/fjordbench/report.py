@@ -198,11 +198,14 @@ METHOD = """
   format on disk, Kafka's defaults); Tansu with its in-memory storage engine
   (`--storage-engine memory://tansu/`, no disk at all); Redis Streams (`redis-server
   --appendonly yes --appendfsync everysec`). All on 127.0.0.1, data in a temp dir, stopped by PID.
+  One system at a time: each runs (1)–(6) alone and is stopped before the next starts (Tansu and
+  Redis hold every record in RAM, which would otherwise squeeze fjord's page cache).
 - Kafka clients: the same librdkafka `rdkafka_performance` binary drives fjord and Tansu
   (`-X linger.ms=5`, because the tool's own default is 1000 ms); `fjord perf producer|consumer`
   rows are the Kafka perf-test tools over rdkafka. Redis: `redis-benchmark` with 100 commands per
   pipeline (XADD), XREADGROUP … COUNT 1000 NOACK for consumption, redis-py for latency.
 - Broker CPU: utime+stime of the server process from `/proc/<pid>/stat` before/after the step;
+  machine CPU busy: the non-idle share of both cores from `/proc/stat` over the client's run;
   RSS is `VmRSS` from `/proc/<pid>/status` (page cache excluded).
 - (5) latency: `fjord perf e2e-latency --throughput R` (kafka-e2e-latency.sh's arguments plus
   an open loop): a librdkafka producer sends 100 B records at R/s, sleeping between them, with
