@@ -366,10 +366,10 @@ fn open(
     // and metadata and the consumer's first fetch are in place before the clock starts;
     // otherwise the first records wait for them (tens of ms) and fill the tail.
     producer
-        .send(BaseRecord::<(), [u8]>::to(&args.topic).payload(&stamped_payload(
-            args.message_size_bytes,
-            WARM_UP_STAMP,
-        )))
+        .send(
+            BaseRecord::<(), [u8]>::to(&args.topic)
+                .payload(&stamped_payload(args.message_size_bytes, WARM_UP_STAMP)),
+        )
         .map_err(|(e, _)| e)?;
     producer.flush(POLL_TIMEOUT)?;
     if ready_rx.recv_timeout(POLL_TIMEOUT).is_err() {
