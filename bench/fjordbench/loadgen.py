@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .procs import stat_cpu
 from .servers import CACHE, FJORD_BIN
 
 RDKPERF_BIN = Path(os.environ.get("RDKAFKA_PERFORMANCE", CACHE / "bin" / "rdkafka_performance"))
@@ -49,11 +50,10 @@ def children_cpu() -> float:
 # seconds). A client whose busiest thread is near 1.0 core is the bottleneck of its run
 # ("or the producer client saturates its core first", issue 7).
 LAST_BUSIEST: tuple[str, float, float] | None = None
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def _thread_ticks(pid: int) -> dict[int, tuple[str, int]]:
-    """{tid: (name, utime+stime ticks)} of a live process (empty once it is gone)."""
+def _thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
+    """{tid: (name, CPU seconds)} of a live process's threads (empty once it is gone)."""
     out = {}
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
@@ -61,12 +61,9 @@ def _thread_ticks(pid: int) -> dict[int, tuple[str, int]]:
         return out
     for tid in tasks:
         try:
-            raw = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
-        except OSError:
+            out[int(tid)] = stat_cpu(f"/proc/{pid}/task/{tid}/stat")
+        except (OSError, ValueError):
             continue
-        name = raw[raw.index("(") + 1:raw.rindex(")")]
-        fields = raw[raw.rindex(")") + 2:].split()
-        out[int(tid)] = (name, int(fields[11]) + int(fields[12]))
     return out
 
 
@@ -82,12 +79,12 @@ def run(label: str, argv: list[str], timeout: float = 1800.0, threads: bool = Fa
         started = time.monotonic()
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True)
-        seen: dict[int, tuple[str, int]] = {}
+        seen: dict[int, tuple[str, float]] = {}
         stop = threading.Event()
 
         def sample():
             while not stop.is_set():
-                seen.update(_thread_ticks(proc.pid))
+                seen.update(_thread_cpu(proc.pid))
                 stop.wait(0.2)
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -102,8 +99,8 @@ def run(label: str, argv: list[str], timeout: float = 1800.0, threads: bool = Fa
         code = proc.returncode
         wall = time.monotonic() - started
         if seen:
-            name, ticks = max(seen.values(), key=lambda v: v[1])
-            LAST_BUSIEST = (name, ticks / CLK_TCK, wall)
+            name, cpu_s = max(seen.values(), key=lambda v: v[1])
+            LAST_BUSIEST = (name, cpu_s, wall)
     if code != 0:
         raise RuntimeError(f"{label}: exit {code}: {shlex.join(argv)[:300]}\n"
                            f"{out[-2000:]}")

@@ -32,13 +32,20 @@ def raise_nofile() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime+stime of `pid` in seconds (proc(5): /proc/<pid>/stat fields 14, 15)."""
-    text = Path(f"/proc/{pid}/stat").read_text()
+def stat_cpu(stat_path: str) -> tuple[str, float]:
+    """(command name, utime+stime in seconds) from a process's or thread's stat file,
+    `/proc/<pid>/stat` or `/proc/<pid>/task/<tid>/stat` (proc(5): fields 2, 14, 15)."""
+    text = Path(stat_path).read_text()
     # The command name (field 2) may contain spaces: split after its closing parenthesis.
+    name = text[text.index("(") + 1:text.rindex(")")]
     fields = text[text.rindex(")") + 2:].split()
     utime, stime = int(fields[11]), int(fields[12])
-    return (utime + stime) / CLK_TCK
+    return name, (utime + stime) / CLK_TCK
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime+stime of `pid` in seconds."""
+    return stat_cpu(f"/proc/{pid}/stat")[1]
 
 
 def rss_bytes(pid: int) -> int:
