@@ -31,6 +31,19 @@ pub const CHECKPOINT_VERSION: u32 = 0;
 
 /// Writes `contents` to `path` via `<path>.tmp`, fsync, rename, fsync of the directory.
 pub fn write_atomically(disk: &dyn Disk, path: &Path, contents: &[u8]) -> Result<()> {
+    write_renamed(disk, path, contents, true)
+}
+
+/// [`write_atomically`] without the syncs: the file appears whole or not at all while the
+/// machine stays up; after a power loss it may be missing or unreadable, so only files that
+/// are checked when read (and rebuilt when bad) are written this way, and the caller syncs
+/// the file and its directory before relying on it (Kafka KAFKA-15046: the producer snapshot
+/// taken at a segment roll is synced by the scheduled flush, not under the log lock).
+pub fn write_renamed_unsynced(disk: &dyn Disk, path: &Path, contents: &[u8]) -> Result<()> {
+    write_renamed(disk, path, contents, false)
+}
+
+fn write_renamed(disk: &dyn Disk, path: &Path, contents: &[u8], sync: bool) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = std::path::PathBuf::from(tmp);
@@ -38,11 +51,13 @@ pub fn write_atomically(disk: &dyn Disk, path: &Path, contents: &[u8]) -> Result
     let file = disk.open(&tmp, true).map_err(tmp_err)?;
     file.set_len(0).map_err(tmp_err)?;
     file.write_all_at(contents, 0).map_err(tmp_err)?;
-    file.sync_data().map_err(tmp_err)?;
+    if sync {
+        file.sync_data().map_err(tmp_err)?;
+    }
     drop(file);
     disk.rename(&tmp, path)
         .map_err(|e| StorageError::io(path, e))?;
-    if let Some(dir) = path.parent() {
+    if sync && let Some(dir) = path.parent() {
         disk.sync_dir(dir).map_err(|e| StorageError::io(dir, e))?;
     }
     Ok(())

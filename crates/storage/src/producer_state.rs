@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::checkpoint::write_atomically;
+use crate::checkpoint::{write_atomically, write_renamed_unsynced};
 use crate::disk::Disk;
 use crate::error::{Result, StorageError};
 pub use crate::producer_state_entry::{
@@ -173,20 +173,33 @@ impl ProducerStateManager {
     /// (Kafka `takeSnapshot`). Written via temp file, fsync and rename, so a crash leaves
     /// either the old set of snapshots or the new one.
     pub fn take_snapshot(&mut self) -> Result<()> {
+        self.write_snapshot(true).map(|_| ())
+    }
+
+    /// [`Self::take_snapshot`] without the fsyncs (Kafka `takeSnapshot(false)` at a segment
+    /// roll, KAFKA-15046): returns the written file, which the caller syncs along with its
+    /// directory off the append path. Until then a power loss may leave it missing or
+    /// unreadable; loading deletes an unreadable snapshot and falls back to an older one.
+    pub fn take_snapshot_unsynced(&mut self) -> Result<Option<PathBuf>> {
+        self.write_snapshot(false)
+    }
+
+    fn write_snapshot(&mut self, sync: bool) -> Result<Option<PathBuf>> {
         if self.last_map_offset <= self.last_snap_offset {
-            return Ok(());
+            return Ok(None);
         }
         let offset = self.last_map_offset;
         let path = producer_snapshot_path(&self.dir, offset);
-        write_atomically(
-            self.disk.as_ref(),
-            &path,
-            &encode_snapshot(self.producers.values()),
-        )?;
-        tracing::debug!(path = %path.display(), producers = self.producers.len(), "wrote producer snapshot");
+        let contents = encode_snapshot(self.producers.values());
+        if sync {
+            write_atomically(self.disk.as_ref(), &path, &contents)?;
+        } else {
+            write_renamed_unsynced(self.disk.as_ref(), &path, &contents)?;
+        }
+        tracing::debug!(path = %path.display(), producers = self.producers.len(), sync, "wrote producer snapshot");
         self.snapshots.insert(offset);
         self.last_snap_offset = offset;
-        Ok(())
+        Ok(Some(path))
     }
 
     /// Deletes the snapshot at `offset`, if any (a deleted segment takes the snapshot named

@@ -507,6 +507,14 @@ impl LogSegment {
         self.time_index.file.flush()
     }
 
+    /// The two index files' paths, for a sync on another thread.
+    pub(crate) fn index_paths(&self) -> [PathBuf; 2] {
+        [
+            self.offset_index.file.path().to_path_buf(),
+            self.time_index.file.path().to_path_buf(),
+        ]
+    }
+
     /// The `.log` file and its path, for a sync on another thread.
     pub(crate) fn log_file(&self) -> (Arc<dyn DiskFile>, PathBuf) {
         (self.log.clone(), self.log_path.clone())

@@ -314,6 +314,86 @@ fn snapshots_are_taken_on_roll_and_close_and_deleted_with_their_segments() {
     assert!(snapshot_files(&dir).contains(&format!("{end:020}.snapshot")));
 }
 
+/// Waits for the rolled segment's background sync (the flush scheduler's `maybe_flush`
+/// collects it) until the recovery point reaches `offset`.
+fn wait_for_recovery_point(log: &mut Log, offset: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while log.recovery_point() < offset && std::time::Instant::now() < deadline {
+        log.maybe_flush(NOW_MS).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(
+        log.recovery_point(),
+        offset,
+        "the roll's sync did not finish"
+    );
+}
+
+#[test]
+fn the_roll_snapshot_is_synced_off_the_append_path_and_a_power_cut_before_it_is_survived_kafka_15046()
+ {
+    // KAFKA-15046: the producer snapshot written at a roll is synced (with the directory) by
+    // the scheduled flush, not under the log lock. FaultyDisk cuts every unsynced byte on crash.
+    let (_tmp, dir) = common::partition_dir();
+    let disk = fjord_storage::FaultyDisk::new();
+    let mut log = common::open(&dir, tiny_segments(), Arc::new(disk.clone()), false, 0);
+    let mut seq = 0;
+    while log.segment_base_offsets().len() < 3 {
+        append(&mut log, 1, 0, seq, 4).unwrap();
+        seq += 4;
+    }
+    let last_base = *log.segment_base_offsets().last().unwrap();
+    wait_for_recovery_point(&mut log, last_base);
+    disk.crash(0).unwrap();
+    let bytes = std::fs::read(producer_snapshot_path(&dir, last_base)).unwrap();
+    let entries = decode_snapshot(Path::new("x"), &bytes).unwrap();
+    assert_eq!(
+        entries[0].last_data_offset(),
+        last_base - 1,
+        "synced by the roll's flush"
+    );
+
+    // After the cut the state is rebuilt from that snapshot: the last batch is a duplicate,
+    // the next sequence is accepted.
+    let mut log = common::open(
+        &dir,
+        tiny_segments(),
+        Arc::new(disk.clone()),
+        false,
+        last_base,
+    );
+    let end = log.log_end_offset();
+    assert_eq!(end, last_base, "only the unsynced active segment was lost");
+    let next = i32::try_from(end).unwrap();
+    assert_eq!(
+        log.producer_state().last_entry(1).unwrap().last_seq(),
+        next - 1
+    );
+    assert!(append(&mut log, 1, 0, next - 4, 4).unwrap().duplicate);
+    let fresh = append(&mut log, 1, 0, next, 4).unwrap();
+    assert_eq!((fresh.first_offset, fresh.duplicate), (end, false));
+    log.flush().unwrap();
+    let end = log.log_end_offset();
+    drop(log);
+
+    // A snapshot written without its sync and cut by a power loss is unreadable: loading
+    // deletes it and rebuilds from the older snapshot plus the log. (Had this empty-map
+    // snapshot survived, producer 1 would be forgotten.)
+    let mut state =
+        fjord_storage::ProducerStateManager::open(Arc::new(disk.clone()), dir.clone()).unwrap();
+    state.set_map_end_offset(end);
+    let unsynced = state.take_snapshot_unsynced().unwrap().unwrap();
+    drop(state);
+    disk.crash(0).unwrap();
+    assert_eq!(std::fs::metadata(&unsynced).unwrap().len(), 0);
+    let log = common::open(&dir, tiny_segments(), Arc::new(disk.clone()), false, end);
+    assert!(!unsynced.exists(), "the unreadable snapshot is deleted");
+    assert_eq!(
+        log.producer_state().last_entry(1).unwrap().last_seq(),
+        i32::try_from(end).unwrap() - 1
+    );
+}
+
 #[test]
 fn a_clean_restart_loads_the_close_snapshot_and_replays_nothing() {
     let (_tmp, dir) = common::partition_dir();

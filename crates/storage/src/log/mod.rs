@@ -122,15 +122,48 @@ pub struct Log {
     roll_flush: Option<RollFlush>,
 }
 
-/// A rolled segment's `.log` being synced on its own thread: Kafka's `UnifiedLog.roll`
-/// schedules the flush ("flush-log") instead of syncing under the log's lock, where a
-/// 1 GiB segment's `fdatasync` would stall every producer of the partition for seconds.
+/// A rolled segment being synced on its own thread: Kafka's `UnifiedLog.roll` schedules the
+/// flush ("flush-log") instead of syncing under the log's lock, where a 1 GiB segment's
+/// `fdatasync` would stall every producer of the partition for seconds.
 #[derive(Debug)]
 pub(crate) struct RollFlush {
     /// The recovery point once the sync is done (the new segment's base offset).
     pub(crate) upto: i64,
+    /// The rolled `.log` (named if the thread panics).
     pub(crate) path: PathBuf,
-    pub(crate) handle: std::thread::JoinHandle<std::io::Result<()>>,
+    pub(crate) handle: std::thread::JoinHandle<std::result::Result<(), (PathBuf, std::io::Error)>>,
+}
+
+/// What a roll makes durable off the append path, in order: the rolled `.log`, its two
+/// indexes, the producer snapshot written at the roll, then the directory (the new segment's
+/// and the snapshot's entries). Files deleted meanwhile (retention) need no sync.
+#[derive(Debug, Clone)]
+pub(crate) struct RollSync {
+    pub(crate) disk: Arc<dyn Disk>,
+    pub(crate) log: Arc<dyn crate::disk::DiskFile>,
+    pub(crate) log_path: PathBuf,
+    pub(crate) indexes: [PathBuf; 2],
+    pub(crate) snapshot: Option<PathBuf>,
+    pub(crate) dir: PathBuf,
+}
+
+impl RollSync {
+    pub(crate) fn run(&self) -> std::result::Result<(), (PathBuf, std::io::Error)> {
+        self.log
+            .sync_data()
+            .map_err(|e| (self.log_path.clone(), e))?;
+        for path in self.indexes.iter().chain(self.snapshot.as_ref()) {
+            match self.disk.open(path, false) {
+                Ok(file) => file.sync_data().map_err(|e| (path.clone(), e))?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err((path.clone(), e)),
+            }
+        }
+        match self.disk.sync_dir(&self.dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err((self.dir.clone(), e)),
+            _ => Ok(()),
+        }
+    }
 }
 
 fn parse_segment_base(path: &Path, suffix: &str) -> Option<i64> {
