@@ -2,6 +2,7 @@
 //! rdkafka, with Kafka's progress and summary lines ([`stats`] holds the sans-IO accounting and
 //! formatting of the first two).
 
+mod batch_queue;
 pub mod consumer;
 pub mod e2e;
 pub mod producer;
