@@ -84,3 +84,46 @@ def test_producer_perf_argument_errors(broker, topic_name):
     r = producer_perf(broker, topic_name, "--num-records", "10", "--throughput", "-1")
     assert r.returncode == 1
     assert "Either --record-size or --payload-file must be specified but not both." in r.stderr
+
+
+def test_consumer_perf_fjord_client_counts_what_librdkafka_produced_every_codec(broker, topic_name):
+    # `--client fjord` (fjord's own Fetch reader) must count exactly what librdkafka's consumer
+    # counts: keyed records with headers, every codec, three partitions, ConsumerPerformance's
+    # data.consumed.in.MB = (key + value bytes) / 2^20. Control batches carry no records.
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.create_topics([NewTopic(topic_name, num_partitions=3, replication_factor=1)])[
+        topic_name].result(10)
+    total_bytes = 0
+    count = 0
+    for codec in ("none", "gzip", "snappy", "lz4", "zstd"):
+        p = Producer({"bootstrap.servers": broker.bootstrap, "compression.type": codec,
+                      "linger.ms": 20, "enable.idempotence": True})
+        for i in range(2000):
+            key = f"k{i}".encode()
+            value = (f"{codec}-{i}-" + "x" * (i % 300)).encode()
+            p.produce(topic_name, key=key, value=value, headers=[("h", b"v"), ("h", b"w")],
+                      partition=i % 3)
+            total_bytes += len(key) + len(value)
+            count += 1
+        assert p.flush(30) == 0
+    expected_mb = f"{total_bytes / (1024 * 1024):.4f}"
+    for client in ("fjord", "librdkafka"):
+        r = run("kafka-consumer-perf-test.sh", "--bootstrap-server", broker.bootstrap, "--topic",
+                topic_name, "--messages", str(count), "--timeout", "20000", "--client", client)
+        assert r.returncode == 0, r.stderr
+        cols = r.stdout.splitlines()[1].split(", ")
+        assert (cols[2], cols[4]) == (expected_mb, str(count)), (client, cols)
+    # Asking for more than the topic holds: Kafka's timeout warning, then what was read.
+    r = run("kafka-consumer-perf-test.sh", "--bootstrap-server", broker.bootstrap, "--topic",
+            topic_name, "--messages", str(count + 1), "--timeout", "1500", "--client", "fjord")
+    assert r.returncode == 0, r.stderr
+    assert "WARNING: Exiting before consuming the expected number of messages" in r.stderr
+    assert r.stdout.splitlines()[1].split(", ")[4] == str(count)
+    # --from-latest starts at the end: nothing to read.
+    r = run("kafka-consumer-perf-test.sh", "--bootstrap-server", broker.bootstrap, "--topic",
+            topic_name, "--messages", "1", "--timeout", "1500", "--client", "fjord",
+            "--from-latest")
+    assert r.stdout.splitlines()[1].split(", ")[4] == "0", r.stdout

@@ -5,5 +5,6 @@
 mod batch_queue;
 pub mod consumer;
 pub mod e2e;
+mod native_fetch;
 pub mod producer;
 pub mod stats;
