@@ -9,6 +9,7 @@ fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec" and one row with dates as "yyyy-MM-
 import os
 import re
 import subprocess
+import time
 
 from conftest import FJORD_BIN, ROOT
 
@@ -127,3 +128,50 @@ def test_consumer_perf_fjord_client_counts_what_librdkafka_produced_every_codec(
             topic_name, "--messages", "1", "--timeout", "1500", "--client", "fjord",
             "--from-latest")
     assert r.stdout.splitlines()[1].split(", ")[4] == "0", r.stdout
+
+
+def test_producer_perf_fjord_client_records_are_read_back_by_librdkafka(broker, topic_name,
+                                                                         tmp_path):
+    # `--client fjord` builds batches itself: confluent-kafka (librdkafka) must read back every
+    # record, CreateTime stamped, compressed as asked, spread over the partitions in turn.
+    from confluent_kafka import Consumer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.create_topics([NewTopic(topic_name, num_partitions=3, replication_factor=1)])[
+        topic_name].result(10)
+    payloads = [f"payload-{i}-" + "y" * i for i in range(7)]
+    payload_file = tmp_path / "payloads.txt"
+    payload_file.write_text("\n".join(payloads) + "\n")
+    before_ms = int(time.time() * 1000)
+    r = run("kafka-producer-perf-test.sh", "--topic", topic_name, "--num-records", "30000",
+            "--payload-file", str(payload_file), "--throughput", "-1", "--client", "fjord",
+            "--producer-props", f"bootstrap.servers={broker.bootstrap}", "acks=all",
+            "compression.type=lz4", "batch.size=16384")
+    assert r.returncode == 0, r.stderr
+    m = TOTAL.fullmatch(r.stdout.splitlines()[-1])
+    assert m and m["n"] == "30000", r.stdout
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": topic_name,
+                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    c.subscribe([topic_name])
+    seen, partitions = [], set()
+    deadline = time.time() + 30
+    while len(seen) < 30000 and time.time() < deadline:
+        msg = c.poll(1.0)
+        if msg is None or msg.error():
+            continue
+        seen.append(msg.value().decode())
+        partitions.add(msg.partition())
+        assert msg.timestamp()[1] >= before_ms - 1000
+    c.close()
+    assert len(seen) == 30000
+    # Record i carries payload i mod 7 (fjord's tool cycles through the file's payloads; Kafka's
+    # ProducerPerformance picks one at random).
+    assert sorted(seen) == sorted(payloads[i % 7] for i in range(30000))
+    assert partitions == {0, 1, 2}
+    # acks=0 needs a client that does not wait for responses: a clear refusal.
+    r = run("kafka-producer-perf-test.sh", "--topic", topic_name, "--num-records", "10",
+            "--record-size", "10", "--throughput", "-1", "--client", "fjord",
+            "--producer-props", f"bootstrap.servers={broker.bootstrap}", "acks=0")
+    assert r.returncode == 1
+    assert "acks=0" in r.stderr

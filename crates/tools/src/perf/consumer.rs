@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
+use super::PerfClient;
 use super::batch_queue::{BatchQueue, RecordSizes};
 use super::native_fetch::NativeFetcher;
 use super::stats::{CONSUMER_HEADER, ConsumerSummary, format_date_ms};
@@ -86,18 +87,8 @@ pub struct ConsumerPerfArgs {
     /// are built on; `fjord` is fjord's own Rust reader (Fetch pipelined per leader, every
     /// batch's CRC checked and every record decoded, no per-record allocation), for measuring a
     /// broker beyond librdkafka's per-record cost.
-    #[arg(long, value_enum, default_value_t = ConsumerClient::Librdkafka)]
-    pub client: ConsumerClient,
-}
-
-/// The library `--client` selects.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum ConsumerClient {
-    /// librdkafka through rust-rdkafka.
-    #[default]
-    Librdkafka,
-    /// fjord's own Fetch reader.
-    Fjord,
+    #[arg(long, value_enum, default_value_t = PerfClient::Librdkafka)]
+    pub client: PerfClient,
 }
 
 /// Where the records come from.
@@ -211,11 +202,11 @@ async fn perf(args: &ConsumerPerfArgs, output: &mut Output) -> anyhow::Result<()
     };
     let consumer;
     let mut source = match args.client {
-        ConsumerClient::Librdkafka => {
+        PerfClient::Librdkafka => {
             consumer = librdkafka_consumer(args, bootstrap, topic)?;
             Source::Librdkafka(BatchQueue::new(&consumer)?)
         }
-        ConsumerClient::Fjord => {
+        PerfClient::Fjord => {
             let mut admin = props::admin_client(Some(bootstrap), args.consumer_config.as_deref())?;
             Source::Fjord(
                 NativeFetcher::start(

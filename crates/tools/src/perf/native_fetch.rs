@@ -204,7 +204,8 @@ fn next_batch_header(buf: &Bytes, pos: usize) -> anyhow::Result<Option<(usize, B
     Ok((size <= rest.len()).then_some((size, header)))
 }
 
-fn resolve(host: &str, port: i32) -> anyhow::Result<SocketAddr> {
+/// The first address of an advertised `host:port`.
+pub(super) fn resolve(host: &str, port: i32) -> anyhow::Result<SocketAddr> {
     let port = u16::try_from(port)?;
     (host, port)
         .to_socket_addrs()?

@@ -10,9 +10,13 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use rdkafka::ClientContext;
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 
+use super::PerfClient;
+use super::native_produce::{Acked, NativeProducer, NativeProducerConfig};
 use super::stats::{Stats, throttle_wait_ms};
 use crate::output::Output;
 use crate::{props, rdkafka_props};
@@ -63,6 +67,13 @@ pub struct ProducerPerfArgs {
     /// The transactional id to use (enables transactions).
     #[arg(long = "transactional-id", value_name = "TRANSACTIONAL-ID")]
     pub transactional_id: Option<String>,
+    /// fjord: the producer library. `librdkafka` (the default) is what most non-Java clients
+    /// are built on; `fjord` is fjord's own Rust writer (whole batches built in place, one
+    /// Produce request per leader at a time with the next batch ready; acks 1 or all, no
+    /// retries), for measuring a broker beyond librdkafka's per-record cost. Its latencies are
+    /// per batch: from the batch's first record to its acknowledgement.
+    #[arg(long, value_enum, default_value_t = PerfClient::Librdkafka)]
+    pub client: PerfClient,
 }
 
 /// One delivery report: latency in ms, payload bytes, success.
@@ -235,6 +246,9 @@ pub async fn run(args: ProducerPerfArgs, output: &mut Output) -> u8 {
 }
 
 async fn perf(args: &ProducerPerfArgs, output: &mut Output) -> anyhow::Result<()> {
+    if args.client == PerfClient::Fjord {
+        return perf_native(args, output).await;
+    }
     let payloads = payloads(args)?;
     let context = PerfContext::default();
     let producer: BaseProducer<PerfContext> =
@@ -330,6 +344,74 @@ async fn perf(args: &ProducerPerfArgs, output: &mut Output) -> anyhow::Result<()
                 ),
             ],
         )?;
+    }
+    anyhow::ensure!(
+        failures == 0,
+        "{failures} of {} records were not acknowledged",
+        args.num_records
+    );
+    Ok(())
+}
+
+/// The run with `--client fjord`: the same records, progress and summary lines.
+async fn perf_native(args: &ProducerPerfArgs, output: &mut Output) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.transactional_id.is_none(),
+        "--transactional-id needs --client librdkafka"
+    );
+    let payloads: Vec<Bytes> = payloads(args)?.into_iter().map(Bytes::from).collect();
+    let properties = producer_properties(args)?;
+    let config = NativeProducerConfig::from_properties(&properties)?;
+    let mut admin = props::admin_client(
+        properties.get("bootstrap.servers").map(String::as_str),
+        args.producer_config.as_deref(),
+    )?;
+    let mut producer = NativeProducer::start(&mut admin, &args.topic, config).await?;
+    let started = Instant::now();
+    let elapsed_ms = || u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let mut stats = Stats::new(args.num_records, 0);
+    let mut failures = 0u64;
+    let mut first_error: Option<String> = None;
+    let mut account = |acked: Vec<Acked>, stats: &mut Stats, output: &mut Output| {
+        let now = elapsed_ms();
+        for batch in acked {
+            if let Some(error) = batch.error {
+                failures += batch.records;
+                first_error.get_or_insert(error);
+                continue;
+            }
+            let latency = u64::try_from(batch.latency.as_millis()).unwrap_or(u64::MAX);
+            let per_record = batch.bytes / batch.records.max(1);
+            let mut extra = batch.bytes % batch.records.max(1);
+            for _ in 0..batch.records {
+                if let Some(line) = stats.record(latency, per_record + extra, now) {
+                    writeln!(output.out, "{line}")?;
+                }
+                extra = 0;
+            }
+        }
+        anyhow::Ok(())
+    };
+    for sent in 0..args.num_records {
+        if args.throughput > 0.0
+            && let Some(wait) = throttle_wait_ms(args.throughput, sent, elapsed_ms())
+        {
+            producer.poll_linger().await?;
+            account(producer.drain_acks(), &mut stats, output)?;
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+        }
+        producer
+            .send(&payloads[(sent as usize) % payloads.len()])
+            .await?;
+        if sent % 4096 == 0 {
+            account(producer.drain_acks(), &mut stats, output)?;
+        }
+    }
+    let rest = producer.flush().await?;
+    account(rest, &mut stats, output)?;
+    writeln!(output.out, "{}", stats.total_line(elapsed_ms()))?;
+    if let Some(error) = first_error {
+        writeln!(output.err, "{failures} records failed to send: {error}")?;
     }
     anyhow::ensure!(
         failures == 0,
