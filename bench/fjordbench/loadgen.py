@@ -254,35 +254,46 @@ FJ_PRODUCED = re.compile(r"(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) M
 
 
 def fjord_perf_produce(bootstrap: str, topic: str, size: int, count: int, acks: str,
-                       linger_ms: int = 5) -> Throughput:
-    """`fjord perf producer` (kafka-producer-perf-test.sh flags), unthrottled."""
+                       linger_ms: int = 5, client: str = "librdkafka") -> Throughput:
+    """`fjord perf producer` (kafka-producer-perf-test.sh flags), unthrottled. `client` is its
+    `--client`: librdkafka, or fjord's own batch writer (librdkafka's batch.size 1000000)."""
     argv = [str(FJORD_BIN), "perf", "producer", "--topic", topic, "--num-records", str(count),
-            "--record-size", str(size), "--throughput", "-1", "--producer-props",
-            f"bootstrap.servers={bootstrap}", f"acks={acks}", f"linger.ms={linger_ms}"]
-    out = run("fjord perf producer", argv)
+            "--record-size", str(size), "--throughput", "-1", "--client", client,
+            "--producer-props", f"bootstrap.servers={bootstrap}", f"acks={acks}",
+            f"linger.ms={linger_ms}"]
+    label = "fjord perf producer" + ("" if client == "librdkafka" else f" --client {client}")
+    cpu0 = children_cpu()
+    out = run(label, argv)
+    client_cpu = children_cpu() - cpu0
     last = FJ_PRODUCED.findall(out)
     if not last:
-        raise RuntimeError(f"fjord perf producer: no summary:\n{out[-2000:]}")
+        raise RuntimeError(f"{label}: no summary:\n{out[-2000:]}")
     n, rate, _mb, avg, mx, p50, p95, p99, p999 = last[-1]
     seconds = int(n) / float(rate) if float(rate) > 0 else 0.0
     lat = {"avg": float(avg), "max": float(mx), "p50": int(p50), "p99": int(p99),
            "p99.9": int(p999)}
-    return Throughput(int(n), int(n) * size, seconds, lat)
+    return Throughput(int(n), int(n) * size, seconds, lat, client_cpu_s=client_cpu)
 
 
-def fjord_perf_consume(bootstrap: str, topic: str, count: int, size: int) -> Throughput:
+def fjord_perf_consume(bootstrap: str, topic: str, count: int, size: int,
+                       client: str = "librdkafka") -> Throughput:
     """`fjord perf consumer` (kafka-consumer-perf-test.sh flags) from the beginning; the
-    summary's fetch.time.ms excludes start-up, as Kafka's does."""
+    summary's fetch.time.ms excludes start-up, as Kafka's does. `client` is its `--client`:
+    librdkafka, or fjord's own Fetch reader (no per-record allocation or thread hand-off)."""
     argv = [str(FJORD_BIN), "perf", "consumer", "--bootstrap-server", bootstrap, "--topic", topic,
-            "--messages", str(count), "--timeout", "30000"]
-    out = run("fjord perf consumer", argv, timeout=600)
+            "--messages", str(count), "--timeout", "30000", "--client", client]
+    label = "fjord perf consumer" + ("" if client == "librdkafka" else f" --client {client}")
+    cpu0 = children_cpu()
+    out = run(label, argv, timeout=600)
+    client_cpu = children_cpu() - cpu0
     for line in out.splitlines():
         parts = [p.strip() for p in line.split(",")]
         if len(parts) == 10 and parts[4].isdigit():
             msgs, fetch_ms = int(parts[4]), int(parts[7])
             mb = float(parts[2])
-            return Throughput(msgs, int(mb * 1024 * 1024), max(fetch_ms, 1) / 1000.0)
-    raise RuntimeError(f"fjord perf consumer: no summary:\n{out[-2000:]}")
+            return Throughput(msgs, int(mb * 1024 * 1024), max(fetch_ms, 1) / 1000.0,
+                              client_cpu_s=client_cpu)
+    raise RuntimeError(f"{label}: no summary:\n{out[-2000:]}")
 
 
 FJ_E2E_US = re.compile(r"Percentiles \(us\): 50th = (\d+), 99th = (\d+), 99\.9th = (\d+), "

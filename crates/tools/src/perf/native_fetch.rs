@@ -26,8 +26,8 @@ use tokio::task::JoinHandle;
 
 use super::batch_queue::RecordSizes;
 
-/// The highest Fetch version sent: v13+ name topics by id only.
-const FETCH_VERSION_MAX: i16 = 12;
+/// Fetch v13+ names topics by id only (KIP-516); below, by name.
+const FETCH_TOPIC_IDS_SINCE: i16 = 13;
 /// Java consumer defaults: `fetch.max.wait.ms`, `fetch.min.bytes`, `fetch.max.bytes`.
 const MAX_WAIT_MS: i32 = 500;
 const MAX_BYTES: i32 = 52_428_800;
@@ -125,6 +125,7 @@ impl NativeFetcher {
             let fetch = FetchLoop {
                 addr,
                 topic: topic.to_owned(),
+                topic_id: info.topic_id,
                 partitions,
                 partition_max_bytes,
                 request_timeout,
@@ -218,6 +219,8 @@ pub(super) fn resolve(host: &str, port: i32) -> anyhow::Result<SocketAddr> {
 struct FetchLoop {
     addr: SocketAddr,
     topic: String,
+    /// Nil when the broker predates topic ids (then Fetch stays below v13).
+    topic_id: uuid::Uuid,
     /// (partition, next offset to fetch).
     partitions: Vec<(i32, i64)>,
     partition_max_bytes: i32,
@@ -229,11 +232,15 @@ impl FetchLoop {
         let mut connection =
             BrokerConnection::connect(self.addr, "perf-consumer-client", self.request_timeout)
                 .await?;
-        let version = connection
+        let mut version = connection
             .version_for::<FetchRequest>()
-            .ok_or_else(|| anyhow::anyhow!("the broker does not serve Fetch"))?
-            .min(FETCH_VERSION_MAX);
+            .ok_or_else(|| anyhow::anyhow!("the broker does not serve Fetch"))?;
+        if self.topic_id.is_nil() {
+            version = version.min(FETCH_TOPIC_IDS_SINCE - 1);
+        }
+        let by_id = version >= FETCH_TOPIC_IDS_SINCE;
         let topic = TopicName(StrBytes::from_string(self.topic.clone()));
+        let topic_id = self.topic_id;
         loop {
             let mut request = FetchRequest::default();
             request.replica_id = BrokerId(-1);
@@ -243,7 +250,11 @@ impl FetchLoop {
             request.session_id = 0;
             request.session_epoch = -1;
             let mut fetch_topic = FetchTopic::default();
-            fetch_topic.topic = topic.clone();
+            if by_id {
+                fetch_topic.topic_id = topic_id;
+            } else {
+                fetch_topic.topic = topic.clone();
+            }
             for &(partition, offset) in &self.partitions {
                 let mut p = FetchPartition::default();
                 p.partition = partition;
