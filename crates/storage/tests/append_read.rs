@@ -102,6 +102,29 @@ fn a_rolled_segment_is_synced_in_the_background_and_moves_the_recovery_point() {
 }
 
 #[test]
+fn back_to_back_rolls_queue_their_syncs_and_the_recovery_point_follows_in_order() {
+    // Rolls faster than the disk syncs do not wait for each other (up to a bound); the
+    // recovery point reaches each rolled segment's end only once every older sync is done.
+    let (_tmp, dir) = partition_dir();
+    let mut log = open_real(&dir, small_config());
+    for i in 0..6 {
+        log.append_as_leader(&batch(2, 10, i), 0, i).unwrap();
+        log.roll(i + 1).unwrap();
+        assert!(
+            log.recovery_point() <= 2 * i,
+            "moved past an unsynced segment"
+        );
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while log.recovery_point() < 12 && std::time::Instant::now() < deadline {
+        log.maybe_flush(7).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(log.recovery_point(), 12);
+    assert_eq!(log.segment_base_offsets(), vec![0, 2, 4, 6, 8, 10, 12]);
+}
+
+#[test]
 fn max_bytes_stops_at_last_whole_batch_and_min_one_batch_returns_one() {
     let (_tmp, dir) = partition_dir();
     let mut log = open_real(&dir, small_config());

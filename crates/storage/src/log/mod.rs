@@ -118,9 +118,13 @@ pub struct Log {
     pending_deletes: Vec<(i64, PathBuf)>,
     producer_state: ProducerStateManager,
     producer_batches_replayed: u64,
-    /// The fsync of the last rolled segment, running off the append path.
-    roll_flush: Option<RollFlush>,
+    /// The syncs of recently rolled segments, oldest first, running off the append path.
+    roll_flushes: std::collections::VecDeque<RollFlush>,
 }
+
+/// Rolled segments whose sync may run at once (Kafka queues any number of "flush-log" tasks on
+/// its scheduler; a bound keeps a producer that outruns the disk from piling up threads).
+pub(crate) const ROLL_SYNCS_PENDING_MAX: usize = 3;
 
 /// A rolled segment being synced on its own thread: Kafka's `UnifiedLog.roll` schedules the
 /// flush ("flush-log") instead of syncing under the log's lock, where a 1 GiB segment's
@@ -247,7 +251,7 @@ impl Log {
             pending_deletes: Vec::new(),
             producer_state,
             producer_batches_replayed: 0,
-            roll_flush: None,
+            roll_flushes: std::collections::VecDeque::new(),
         };
         log.load_segments(opts.had_clean_shutdown, &swapped)?;
         if log.segments.is_empty() {
