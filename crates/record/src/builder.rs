@@ -307,7 +307,28 @@ impl BatchBuilder {
             }
             .encode(&mut payload);
         }
-        let payload = compress(self.compression, &payload)?;
+        self.assemble(
+            &payload,
+            record_count,
+            last_offset_delta,
+            base_timestamp,
+            max_timestamp,
+        )
+    }
+
+    /// Encodes a batch around an already encoded records section (uncompressed: records as
+    /// [`Record::encode`] or [`crate::record::encode_value_record`] write them), with this
+    /// builder's header settings and codec; the records pushed into the builder are ignored.
+    /// For writers that encode records straight into one buffer (the perf producer).
+    pub fn assemble(
+        &self,
+        records_section: &[u8],
+        record_count: i32,
+        last_offset_delta: i32,
+        base_timestamp: i64,
+        max_timestamp: i64,
+    ) -> Result<Vec<u8>, BuildError> {
+        let payload = compress(self.compression, records_section)?;
 
         let total = HEADER_BYTES + payload.len();
         let batch_length = i32::try_from(total - LOG_OVERHEAD_BYTES)

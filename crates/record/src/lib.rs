@@ -38,4 +38,6 @@ pub use header::{Attributes, BatchHeader, CompressionType, TimestampType};
 pub use recompress::{
     CompressionTarget, RecompressError, recompress_batches, recompression_needed,
 };
-pub use record::{BatchRecord, Header, Record, RecordIter, records, records_shared};
+pub use record::{
+    BatchRecord, Header, Record, RecordIter, encode_value_record, records, records_shared,
+};

@@ -21,7 +21,9 @@ use bytes::Bytes;
 use crate::compression::decompress;
 use crate::error::RecordError;
 use crate::header::{BatchHeader, CompressionType, HEADER_BYTES, TimestampType};
-use crate::varint::{decode_varint, decode_varlong, encode_varint, encode_varlong};
+use crate::varint::{
+    decode_varint, decode_varlong, encode_varint, encode_varlong, varint_len, varlong_len,
+};
 
 /// One record header. Header keys may repeat; order is significant (Kafka `RecordHeaders`
 /// keeps a list, not a map).
@@ -71,6 +73,33 @@ fn encode_nullable(value: Option<&Bytes>, out: &mut Vec<u8>) {
             out.extend_from_slice(bytes);
         }
     }
+}
+
+/// Appends a record without key or headers, exactly as [`Record::encode`] would, without its
+/// per-record buffer: the body length is computed, not measured.
+pub fn encode_value_record(
+    offset_delta: i32,
+    timestamp_delta: i64,
+    value: &[u8],
+    out: &mut Vec<u8>,
+) {
+    let value_len = len_i32(value.len());
+    // attributes + timestampDelta + offsetDelta + keyLength -1 + valueLength + value + headerCount 0
+    let body = 1
+        + varlong_len(timestamp_delta)
+        + varint_len(offset_delta)
+        + 1
+        + varint_len(value_len)
+        + value.len()
+        + 1;
+    encode_varint(len_i32(body), out);
+    out.push(0);
+    encode_varlong(timestamp_delta, out);
+    encode_varint(offset_delta, out);
+    encode_varint(-1, out);
+    encode_varint(value_len, out);
+    out.extend_from_slice(value);
+    encode_varint(0, out);
 }
 
 /// Lengths inside a record are varints; callers bound batch sizes far below i32::MAX.

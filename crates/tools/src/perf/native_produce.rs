@@ -4,7 +4,7 @@
 //! librdkafka allocates, queues and reports every record separately; on a 2-core machine its
 //! producer needs ~1.3 cores for 2 M records/s of 100 B and is what limits any broker there
 //! (`docs/benchmarks.md`). This writer builds magic-v2 batches directly (fjord-record's
-//! `BatchBuilder`, CRC-32C and the codec of `compression.type`) and hands them to one sender
+//! records encoded straight into one buffer, then `BatchBuilder::assemble`: header, CRC-32C and the codec of `compression.type`) and hands them to one sender
 //! task per leader broker, which sends a Produce request (v3–v12, topic names) as soon as the
 //! previous one is answered, with the next batch already built. Batches fill to `batch.size`
 //! or close after `linger.ms`; partitions are used in turn, one batch each (Kafka's sticky
@@ -21,7 +21,7 @@ use fjord_protocol::kafka_protocol::messages::produce_request::{
 };
 use fjord_protocol::kafka_protocol::messages::{ProduceRequest, TopicName};
 use fjord_protocol::kafka_protocol::protocol::StrBytes;
-use fjord_record::{BatchBuilder, CompressionType, NewRecord};
+use fjord_record::{BatchBuilder, CompressionType};
 use tokio::sync::mpsc;
 
 use super::native_fetch::resolve;
@@ -115,11 +115,10 @@ pub(crate) struct NativeProducer {
 
 #[derive(Debug)]
 struct OpenBatch {
-    builder: BatchBuilder,
+    /// The records section, uncompressed.
+    section: Vec<u8>,
     records: u64,
     bytes: u64,
-    /// Encoded size estimate (record overhead ≤ 21 bytes per record for these fields).
-    size: usize,
     opened: Instant,
     timestamp_ms: i64,
 }
@@ -183,24 +182,24 @@ impl NativeProducer {
 
     /// Adds one record (no key, CreateTime now) to the open batch; sends the batch when it is
     /// full or has lingered long enough.
-    pub(crate) async fn send(&mut self, value: &Bytes) -> anyhow::Result<()> {
+    pub(crate) async fn send(&mut self, value: &[u8]) -> anyhow::Result<()> {
+        let batch_size = self.config.batch_size;
         let open = self.open.get_or_insert_with(|| OpenBatch {
-            builder: BatchBuilder::new(self.config.compression),
+            section: Vec::with_capacity(batch_size.min(1 << 20) + 64),
             records: 0,
             bytes: 0,
-            size: fjord_record::header::HEADER_BYTES,
             opened: Instant::now(),
             timestamp_ms: now_ms(),
         });
         // One clock read per batch: records of a batch share its opening time as CreateTime
-        // (they are at most linger.ms apart), and linger is checked every LINGER_CHECK records
-        // here and by `poll_linger` while the driver waits.
-        open.builder
-            .push(NewRecord::new(open.timestamp_ms).value(value.clone()));
+        // (they are at most linger.ms apart; timestampDelta 0), and linger is checked every
+        // LINGER_CHECK records here and by `poll_linger` while the driver waits. Records are
+        // encoded straight into the batch's records section.
+        let offset_delta = i32::try_from(open.records).unwrap_or(i32::MAX);
+        fjord_record::encode_value_record(offset_delta, 0, value, &mut open.section);
         open.records += 1;
         open.bytes += value.len() as u64;
-        open.size += value.len() + 21;
-        if open.size >= self.config.batch_size
+        if fjord_record::header::HEADER_BYTES + open.section.len() >= batch_size
             || (open.records.is_multiple_of(LINGER_CHECK)
                 && open.opened.elapsed() >= self.config.linger)
         {
@@ -245,7 +244,14 @@ impl NativeProducer {
         let Some(open) = self.open.take() else {
             return Ok(());
         };
-        let batch = Bytes::from(open.builder.build()?);
+        let count = i32::try_from(open.records)?;
+        let batch = Bytes::from(BatchBuilder::new(self.config.compression).assemble(
+            &open.section,
+            count,
+            count - 1,
+            open.timestamp_ms,
+            open.timestamp_ms,
+        )?);
         let (partition, tx) = &self.partitions[self.next_partition % self.partitions.len()];
         self.next_partition = self.next_partition.wrapping_add(1);
         let built = Built {

@@ -10,8 +10,6 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
 use rdkafka::ClientContext;
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 
@@ -359,7 +357,7 @@ async fn perf_native(args: &ProducerPerfArgs, output: &mut Output) -> anyhow::Re
         args.transactional_id.is_none(),
         "--transactional-id needs --client librdkafka"
     );
-    let payloads: Vec<Bytes> = payloads(args)?.into_iter().map(Bytes::from).collect();
+    let payloads = payloads(args)?;
     let properties = producer_properties(args)?;
     let config = NativeProducerConfig::from_properties(&properties)?;
     let mut admin = props::admin_client(
