@@ -3,9 +3,10 @@
 //!
 //! librdkafka allocates, queues and reports every record separately; on a 2-core machine its
 //! producer needs ~1.3 cores for 2 M records/s of 100 B and is what limits any broker there
-//! (`docs/benchmarks.md`). This writer builds magic-v2 batches directly (fjord-record's
-//! records encoded straight into one buffer, then `BatchBuilder::assemble`: header, CRC-32C and the codec of `compression.type`) and hands them to one sender
-//! task per leader broker, which sends a Produce request (v3–v12, topic names) as soon as the
+//! (`docs/benchmarks.md`). This writer encodes records straight into a batch's records
+//! section (`fjord_record::encode_value_record`), wraps it with `BatchBuilder::assemble`
+//! (header, CRC-32C, the codec of `compression.type`) and hands the batch to one sender task
+//! per leader broker, which sends a Produce request (v3–v12, topic names) as soon as the
 //! previous one is answered, with the next batch already built. Batches fill to `batch.size`
 //! or close after `linger.ms`; partitions are used in turn, one batch each (Kafka's sticky
 //! partitioning for records without keys, KIP-480). No retries, no idempotence; `acks` 1 or
