@@ -333,6 +333,12 @@ def create_topic(bootstrap: str, topic: str, partitions: int, timeout: float = 6
                                      "--replication-factor", "1"], timeout=timeout)
 
 
+def delete_topic(bootstrap: str, topic: str, timeout: float = 120) -> None:
+    """`fjord topics --delete` (kafka-topics.sh)."""
+    run("kafka-topics.sh --delete", [str(FJORD_BIN), "topics", "--bootstrap-server", bootstrap,
+                                     "--delete", "--topic", topic], timeout=timeout)
+
+
 # --- redis-benchmark -----------------------------------------------------------------------
 
 def redis_benchmark(port: int, command: list[str], requests: int, clients: int = 1,
