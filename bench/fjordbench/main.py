@@ -68,6 +68,22 @@ def config(args) -> Config:
     return cfg
 
 
+def merge_results(res: Results, later: Results, later_argv: list[str]) -> None:
+    """Replaces `res`'s rows with `later`'s (a `--only` re-run) where both measured the same
+    scenario and metric, adds `later`'s other rows, drops `res`'s notices about the scenarios
+    `later` re-ran and adds `later`'s."""
+    keys = {(r.scenario, r.metric) for r in later.rows}
+    rerun = {r.scenario.split(")")[0] + ")" for r in later.rows
+             if not r.scenario.startswith("(9)")}
+    kept = [r for r in res.rows if (r.scenario, r.metric) not in keys]
+    res.rows = kept + later.rows
+    res.notices = [n for n in res.notices if not any(n.startswith(k) for k in rerun)]
+    res.notices.append("scenario " + ", ".join(sorted(rerun)) + " (and its row in (9)) comes "
+                       "from a later run (`" + " ".join(later_argv) + "`), merged with "
+                       "`bench/run --render … --merge …`")
+    res.notices.extend(later.notices)
+
+
 def build() -> None:
     argv = ["cargo", "build", "--release", "-p", "fjord-cli"]
     loadgen.record_command("build", argv)
@@ -151,14 +167,25 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp data directory")
     parser.add_argument("--render", type=Path, metavar="PICKLE",
                         help="only re-render --out from a finished run's saved results")
+    parser.add_argument("--merge", type=Path, metavar="PICKLE",
+                        help="with --render: take every scenario this (later, --only) run "
+                             "measured from it instead, with its notices")
     args = parser.parse_args(argv)
     if args.render:
         # Re-render a finished run's report (e.g. after editing bench/notes.md).
         with open(args.render, "rb") as f:
             saved = pickle.load(f)
         loadgen.COMMANDS[:] = saved["commands"]
+        images = saved["images"]
+        if args.merge:
+            with open(args.merge, "rb") as f:
+                later = pickle.load(f)
+            merge_results(saved["res"], later["res"], later["argv"])
+            loadgen.COMMANDS.extend(c for c in later["commands"] if c not in loadgen.COMMANDS)
+            saved["argv"] = saved["argv"] + ["+"] + later["argv"]
+            images = report.plots(saved["res"], args.out.parent / "img")
         report.write(saved["res"], saved["facts"], saved["cfg"], loadgen.COMMANDS, args.out,
-                     saved["images"], saved["argv"], saved["elapsed"])
+                     images, saved["argv"], saved["elapsed"])
         print(f"wrote {args.out} from {args.render}")
         return 0
     cfg = config(args)
