@@ -23,7 +23,7 @@ if command -v npm >/dev/null 2>&1 && [ ! -d tests/interop/kafkajs/node_modules/k
 fi
 
 python3 scripts/check-layers.py
-# Workspace lints (no unwrap/expect outside tests, no unsafe outside the mmap module…) only
+# Workspace lints (no unwrap/expect outside tests, no unsafe outside the two audited modules…) only
 # bind when clippy runs.
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo nextest run --workspace --no-fail-fast "$@"
