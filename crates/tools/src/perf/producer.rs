@@ -439,6 +439,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stamp_reads_the_clock_once_per_stamp_every_calls_and_after_refresh() {
+        let stamp = Stamp::new(Instant::now());
+        let first = stamp.micros();
+        std::thread::sleep(Duration::from_millis(3));
+        // Cached for the rest of the STAMP_EVERY calls...
+        for _ in 1..STAMP_EVERY {
+            assert_eq!(stamp.micros(), first);
+        }
+        // ...then read again.
+        assert!(stamp.micros() >= first + 3_000);
+        let second = stamp.micros();
+        std::thread::sleep(Duration::from_millis(3));
+        stamp.refresh();
+        assert!(
+            stamp.micros() >= second + 3_000,
+            "refresh forces a clock read"
+        );
+    }
+
+    #[test]
     fn payload_is_uppercase_letters_of_the_requested_size() {
         let payload = random_payload(100, 42);
         assert_eq!(payload.len(), 100);
