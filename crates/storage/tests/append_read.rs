@@ -87,16 +87,7 @@ fn a_rolled_segment_is_synced_in_the_background_and_moves_the_recovery_point() {
     log.roll(1).unwrap();
     log.append_as_leader(&batch(1, 10, 1), 0, 2).unwrap();
     // The sync finishes on its own thread; maybe_flush (the flush scheduler's call) collects it.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while log.recovery_point() < 4 && std::time::Instant::now() < deadline {
-        log.maybe_flush(3).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    assert_eq!(
-        log.recovery_point(),
-        4,
-        "recovery point after the rolled segment's sync"
-    );
+    wait_for_recovery_point(&mut log, 4, 3);
     log.flush().unwrap();
     assert_eq!(log.recovery_point(), 5);
 }
@@ -115,12 +106,7 @@ fn back_to_back_rolls_queue_their_syncs_and_the_recovery_point_follows_in_order(
             "moved past an unsynced segment"
         );
     }
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while log.recovery_point() < 12 && std::time::Instant::now() < deadline {
-        log.maybe_flush(7).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    assert_eq!(log.recovery_point(), 12);
+    wait_for_recovery_point(&mut log, 12, 7);
     assert_eq!(log.segment_base_offsets(), vec![0, 2, 4, 6, 8, 10, 12]);
 }
 

@@ -314,21 +314,6 @@ fn snapshots_are_taken_on_roll_and_close_and_deleted_with_their_segments() {
     assert!(snapshot_files(&dir).contains(&format!("{end:020}.snapshot")));
 }
 
-/// Waits for the rolled segment's background sync (the flush scheduler's `maybe_flush`
-/// collects it) until the recovery point reaches `offset`.
-fn wait_for_recovery_point(log: &mut Log, offset: i64) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while log.recovery_point() < offset && std::time::Instant::now() < deadline {
-        log.maybe_flush(NOW_MS).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    assert_eq!(
-        log.recovery_point(),
-        offset,
-        "the roll's sync did not finish"
-    );
-}
-
 #[test]
 fn the_roll_snapshot_is_synced_off_the_append_path_and_a_power_cut_before_it_is_survived_kafka_15046()
  {
@@ -343,7 +328,7 @@ fn the_roll_snapshot_is_synced_off_the_append_path_and_a_power_cut_before_it_is_
         seq += 4;
     }
     let last_base = *log.segment_base_offsets().last().unwrap();
-    wait_for_recovery_point(&mut log, last_base);
+    common::wait_for_recovery_point(&mut log, last_base, NOW_MS);
     disk.crash(0).unwrap();
     let bytes = std::fs::read(producer_snapshot_path(&dir, last_base)).unwrap();
     let entries = decode_snapshot(Path::new("x"), &bytes).unwrap();

@@ -120,3 +120,18 @@ pub fn batch_offsets(bytes: &[u8]) -> Vec<(i64, i64)> {
     }
     out
 }
+
+/// Waits (up to 10 s) for a rolled segment's background sync, which the flush scheduler's
+/// `maybe_flush(now_ms)` collects, then asserts the recovery point reached `offset`.
+pub fn wait_for_recovery_point(log: &mut Log, offset: i64, now_ms: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while log.recovery_point() < offset && std::time::Instant::now() < deadline {
+        log.maybe_flush(now_ms).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(
+        log.recovery_point(),
+        offset,
+        "recovery point after the rolled segments' sync"
+    );
+}
