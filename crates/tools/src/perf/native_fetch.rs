@@ -16,7 +16,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use bytes::Bytes;
-use fjord_client::{AdminClient, BrokerConnection, OffsetSpec, TopicPartition};
+use fjord_client::{AdminClient, BrokerConnection, ClusterMetadata, OffsetSpec, TopicPartition};
 use fjord_protocol::kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use fjord_protocol::kafka_protocol::messages::{BrokerId, FetchRequest, TopicName};
 use fjord_protocol::kafka_protocol::protocol::StrBytes;
@@ -118,10 +118,7 @@ impl NativeFetcher {
         let (tx, rx) = mpsc::channel(PIPELINE * by_leader.len());
         let mut tasks = Vec::new();
         for (leader, partitions) in by_leader {
-            let broker = metadata
-                .broker(leader)
-                .ok_or_else(|| anyhow::anyhow!("leader {leader} is not a live broker"))?;
-            let addr = resolve(&broker.host, broker.port)?;
+            let addr = leader_addr(&metadata, leader)?;
             let fetch = FetchLoop {
                 addr,
                 topic: topic.to_owned(),
@@ -205,9 +202,13 @@ fn next_batch_header(buf: &Bytes, pos: usize) -> anyhow::Result<Option<(usize, B
     Ok((size <= rest.len()).then_some((size, header)))
 }
 
-/// The first address of an advertised `host:port`.
-pub(super) fn resolve(host: &str, port: i32) -> anyhow::Result<SocketAddr> {
-    let port = u16::try_from(port)?;
+/// The first address the live broker `leader` advertises.
+pub(super) fn leader_addr(metadata: &ClusterMetadata, leader: i32) -> anyhow::Result<SocketAddr> {
+    let broker = metadata
+        .broker(leader)
+        .ok_or_else(|| anyhow::anyhow!("leader {leader} is not a live broker"))?;
+    let port = u16::try_from(broker.port)?;
+    let host = broker.host.as_str();
     (host, port)
         .to_socket_addrs()?
         .next()

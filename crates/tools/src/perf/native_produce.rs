@@ -25,7 +25,7 @@ use fjord_protocol::kafka_protocol::protocol::StrBytes;
 use fjord_record::{BatchBuilder, CompressionType};
 use tokio::sync::mpsc;
 
-use super::native_fetch::resolve;
+use super::native_fetch::leader_addr;
 
 /// The highest Produce version sent: v13 names topics by id only.
 const PRODUCE_VERSION_MAX: i16 = 12;
@@ -146,10 +146,7 @@ impl NativeProducer {
             let tx = match by_leader.entry(leader) {
                 std::collections::btree_map::Entry::Occupied(entry) => entry.get().clone(),
                 std::collections::btree_map::Entry::Vacant(entry) => {
-                    let broker = metadata
-                        .broker(leader)
-                        .ok_or_else(|| anyhow::anyhow!("leader {leader} is not a live broker"))?;
-                    let addr = resolve(&broker.host, broker.port)?;
+                    let addr = leader_addr(&metadata, leader)?;
                     let connection = BrokerConnection::connect(
                         addr,
                         "perf-producer-client",
