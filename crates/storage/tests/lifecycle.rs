@@ -291,6 +291,111 @@ fn preallocated_segments_are_trimmed_on_close_and_recovered_after_a_crash() {
     );
 }
 
+/// Bytes the file system has allocated to `path` (`st_blocks`, which on ext4 includes blocks
+/// reserved for delayed allocation) and its length.
+fn allocated_and_len(path: &std::path::Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).unwrap();
+    (meta.blocks() * 512, meta.len())
+}
+
+/// Whether the temp dir's file system can reserve blocks past the end of a file.
+fn keep_size_reservation_supported(dir: &std::path::Path) -> bool {
+    use fjord_storage::{Disk, RealDisk};
+    let probe = dir.join("probe");
+    let file = RealDisk.open(&probe, true).unwrap();
+    let ok = file.reserve(0, 1 << 20).is_ok() && allocated_and_len(&probe).0 >= 1 << 20;
+    std::fs::remove_file(&probe).unwrap();
+    ok
+}
+
+/// The active segment reserves blocks ahead of its end (fallocate KEEP_SIZE: the file length
+/// stays the valid bytes, as Kafka's readers and recovery expect) and gives them back when it
+/// is sealed by a roll, when a truncation cuts it, and at the first roll after a crash left a
+/// reserved tail behind.
+#[test]
+fn active_segment_reserves_blocks_ahead_and_frees_them_when_sealed_or_truncated() {
+    let (tmp, dir) = partition_dir();
+    if !keep_size_reservation_supported(tmp.path()) {
+        eprintln!("skipped: the temp dir's file system cannot fallocate(FALLOC_FL_KEEP_SIZE)");
+        return;
+    }
+    let config = LogConfig {
+        segment_bytes: 64 << 20,
+        ..LogConfig::default()
+    };
+    let mut log = open_real(&dir, config.clone());
+    for i in 0..12 {
+        log.append_as_leader(&batch(1, 256 * 1024, i), 0, 0)
+            .unwrap();
+    }
+    let seg0 = fjord_storage::segment_file_path(&dir, 0, "log");
+    let (allocated, len) = allocated_and_len(&seg0);
+    assert_eq!(
+        len,
+        log.size_bytes(),
+        "the reservation leaves the length alone"
+    );
+    assert!(
+        allocated >= len + len / 2,
+        "{allocated} bytes allocated for {len} written: blocks reserved ahead"
+    );
+
+    // Truncation frees the reserved tail with the cut bytes.
+    log.truncate_to(8).unwrap();
+    let (allocated, len) = allocated_and_len(&seg0);
+    assert_eq!(len, log.size_bytes());
+    assert!(
+        allocated <= len + 4096,
+        "{allocated} allocated for {len} after truncation"
+    );
+
+    // Written past the reservation again, then sealed by a roll: only the data stays.
+    for i in 0..8 {
+        log.append_as_leader(&batch(1, 256 * 1024, i), 0, 0)
+            .unwrap();
+    }
+    let (allocated, len) = allocated_and_len(&seg0);
+    assert!(
+        allocated > len + 256 * 1024,
+        "{allocated} allocated for {len}: reserved again"
+    );
+    log.roll(0).unwrap();
+    let (allocated, len) = allocated_and_len(&seg0);
+    assert!(
+        allocated <= len + 4096,
+        "{allocated} allocated for {len} after the roll"
+    );
+
+    // A crash (no close) leaves the new active segment's reservation; the restarted log frees
+    // it when that segment is sealed.
+    let seg1_base = log.log_end_offset();
+    for i in 0..9 {
+        log.append_as_leader(&batch(1, 256 * 1024, i), 0, 0)
+            .unwrap();
+    }
+    drop(log);
+    let seg1 = fjord_storage::segment_file_path(&dir, seg1_base, "log");
+    let (allocated, len) = allocated_and_len(&seg1);
+    assert!(
+        allocated >= len + len / 2,
+        "{allocated} allocated for {len} at the crash"
+    );
+    let mut log = open_real(&dir, config);
+    assert_eq!(
+        log.log_end_offset(),
+        seg1_base + 9,
+        "nothing lost to the reservation"
+    );
+    log.roll(0).unwrap();
+    let (allocated, len) = allocated_and_len(&seg1);
+    assert!(
+        allocated <= len + 4096,
+        "{allocated} allocated for {len} after restart + roll"
+    );
+    log.close().unwrap();
+}
+
 #[test]
 fn rolls_when_the_offset_index_is_full() {
     let (_tmp, dir) = partition_dir();
