@@ -364,16 +364,25 @@ impl<'a> BatchHeader<'a> {
     }
 }
 
+/// CRC-32C (Castagnoli, Kafka's `Crc32C`) of `bytes`.
+pub fn crc32c(bytes: &[u8]) -> u32 {
+    // CRC-32/ISCSI is CRC-32C; a 32-bit CRC fits the u64 it is returned in.
+    crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, bytes) as u32
+}
+
 /// CRC-32C over `attributes..end` of one batch (`batch.len() >= 61`).
 pub fn compute_crc(batch: &[u8]) -> u32 {
-    crc32c::crc32c(&batch[offsets::ATTRIBUTES..])
+    crc32c(&batch[offsets::ATTRIBUTES..])
 }
 
 /// CRC-32C of a batch whose first [`HEADER_BYTES`] are `head` and the rest `body` (the bytes
 /// after the header), without joining them: lets a writer patch a copy of the header and write
 /// the client's body as received.
 pub fn compute_crc_split(head: &[u8; HEADER_BYTES], body: &[u8]) -> u32 {
-    crc32c::crc32c_append(crc32c::crc32c(&head[offsets::ATTRIBUTES..]), body)
+    let mut digest = crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc32Iscsi);
+    digest.update(&head[offsets::ATTRIBUTES..]);
+    digest.update(body);
+    digest.finalize() as u32
 }
 
 /// Rewrites baseOffset in place. Outside the CRC'd range, so the CRC stays valid.

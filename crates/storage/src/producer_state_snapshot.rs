@@ -72,7 +72,7 @@ pub fn encode_snapshot<'a>(
         out.extend(entry.coordinator_epoch.to_be_bytes());
         out.extend(entry.current_txn_first_offset.unwrap_or(-1).to_be_bytes());
     }
-    let crc = crc32c::crc32c(&out[PRODUCER_ENTRIES_OFFSET..]);
+    let crc = fjord_record::header::crc32c(&out[PRODUCER_ENTRIES_OFFSET..]);
     out[2..PRODUCER_ENTRIES_OFFSET].copy_from_slice(&crc.to_be_bytes());
     out
 }
@@ -137,7 +137,7 @@ pub fn decode_snapshot(path: &Path, bytes: &[u8]) -> Result<Vec<ProducerStateEnt
         return Err(corrupt(path, format!("unknown snapshot version {version}")));
     }
     let stored = reader.u32()?;
-    let computed = crc32c::crc32c(&bytes[PRODUCER_ENTRIES_OFFSET..]);
+    let computed = fjord_record::header::crc32c(&bytes[PRODUCER_ENTRIES_OFFSET..]);
     if stored != computed {
         return Err(corrupt(
             path,
