@@ -333,6 +333,12 @@ def create_topic(bootstrap: str, topic: str, partitions: int, timeout: float = 6
                                      "--replication-factor", "1"], timeout=timeout)
 
 
+def settle_disk() -> None:
+    """Writes back all dirty pages (`sync`) so a step starts below the kernel's dirty limits
+    whatever the steps before it wrote."""
+    os.sync()
+
+
 def delete_topic(bootstrap: str, topic: str, timeout: float = 120) -> None:
     """`fjord topics --delete` (kafka-topics.sh)."""
     run("kafka-topics.sh --delete", [str(FJORD_BIN), "topics", "--bootstrap-server", bootstrap,

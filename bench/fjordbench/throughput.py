@@ -5,6 +5,9 @@ The same librdkafka client (`rdkafka_performance`) drives fjord and Tansu, so th
 compares brokers, not clients; `fjord perf` rows are the issue's named load generator.
 Redis does the equivalent with redis-benchmark: XADD pipelined 100 deep, XREADGROUP ... NOACK
 COUNT 1000 (no pending-entries list, like a Kafka consumer that does not commit).
+Every produce step starts with no dirty pages (`loadgen.settle_disk`): the previous step's
+writeback would otherwise throttle the next one's writes (the kernel's dirty limits), and how
+much depended on the order of the steps, not the broker.
 """
 import subprocess
 import threading
@@ -54,6 +57,7 @@ def _native_produce_rows(res: Results, scen: str, system: str, server, size: int
     the broker, sets the 100 B rate; this shows what the broker ingests with a cheap client."""
     topic = f"np1-{size}-a{acks}"
     loadgen.create_topic(server.bootstrap, topic, 1)
+    loadgen.settle_disk()
     with CpuMeter(server) as m:
         t = loadgen.fjord_perf_produce(server.bootstrap, topic, size, count,
                                        "-1" if acks == "all" else "1", client="fjord")
@@ -81,6 +85,7 @@ def produce_kafka(res: Results, system: str, server, cfg) -> None:
             scen = f"(1/2) produce {SIZE_NAME[size]}, 1 partition, acks={acks}, linger.ms 5"
             topic = f"p1-{size}-a{acks}"
             loadgen.create_topic(server.bootstrap, topic, 1)
+            loadgen.settle_disk()
             with CpuMeter(server) as m:
                 t = loadgen.rdkperf_produce(server.bootstrap, topic, size, count,
                                             "-1" if acks == "all" else "1")
@@ -99,6 +104,7 @@ def produce_kafka(res: Results, system: str, server, cfg) -> None:
             if size in cfg.fjord_perf_sizes:
                 ft = f"fp1-{size}-a{acks}"
                 loadgen.create_topic(server.bootstrap, ft, 1)
+                loadgen.settle_disk()
                 t2 = loadgen.fjord_perf_produce(server.bootstrap, ft, size, count,
                                                 "-1" if acks == "all" else "1")
                 res.put(scen, "records/s (fjord perf producer)", "rec/s", system,
@@ -113,6 +119,7 @@ def produce_kafka(res: Results, system: str, server, cfg) -> None:
     # (3) 16 partitions, 4 producers at once (default partitioner: random without keys).
     scen = "(3) produce 100 B, 16 partitions, 4 producers, acks=1"
     loadgen.create_topic(server.bootstrap, "p16", 16)
+    loadgen.settle_disk()
     outs, errors = [], []
 
     def one():
@@ -185,6 +192,7 @@ def produce_redis(res: Results, server, cfg) -> None:
         stream = f"s{size}"
         for acks in ("1", "all"):
             scen = f"(1/2) produce {SIZE_NAME[size]}, 1 partition, acks={acks}, linger.ms 5"
+            loadgen.settle_disk()
             with CpuMeter(server) as m:
                 rps = loadgen.redis_benchmark(server.port, ["XADD", stream, "*", "p",
                                                             loadgen.payload(size)],
@@ -198,6 +206,7 @@ def produce_redis(res: Results, server, cfg) -> None:
             print(f"  redis {scen}: {rps:,.0f} XADD/s", flush=True)
     scen = "(3) produce 100 B, 16 partitions, 4 producers, acks=1"
     total = cfg.redis_count_for(100) * 2
+    loadgen.settle_disk()
     with CpuMeter(server) as m:
         rps = loadgen.redis_benchmark(server.port, ["XADD", "s16:__rand_int__", "*", "p",
                                                     loadgen.payload(100)],
