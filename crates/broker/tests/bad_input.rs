@@ -365,6 +365,38 @@ async fn pipelined_requests_are_answered_in_order_and_acks_0_gets_no_reply() {
     broker.stop().await;
 }
 
+/// Large produce frames are read up to their end and no further (net::connection); frames
+/// that arrive in one write, large and small interleaved, are still each decoded whole and
+/// answered in order (Kafka protocol guide: responses in request order per connection).
+#[tokio::test]
+async fn pipelined_large_and_small_frames_in_one_write_are_each_handled_whole() {
+    let (broker, before) = broker_with_data().await;
+    let mut client = broker.connect().await;
+    let big1 = record_batch(3, &[b'a'; 100_000], 1_700_000_000_000).freeze();
+    let big2 = record_batch(2, &[b'b'; 150_000], 1_700_000_000_000).freeze();
+    let small = record_batch(1, b"tail", 1_700_000_000_000).freeze();
+    let mut frames = Vec::new();
+    // encode(api version, body); correlation ids count from 1 on this connection.
+    frames.extend_from_slice(&client.encode(9, &produce_request(TOPIC, big1.clone())));
+    frames.extend_from_slice(&client.encode(3, &common::api_versions_v3()));
+    frames.extend_from_slice(&client.encode(9, &produce_request(TOPIC, big2.clone())));
+    frames.extend_from_slice(&client.encode(9, &produce_request(TOPIC, small.clone())));
+    client.send_raw(&frames).await;
+    for correlation_id in 1..=4i32 {
+        let reply = client.read_frame().await.expect("a reply per request");
+        assert_eq!(&reply[..4], &correlation_id.to_be_bytes());
+    }
+    let (hw, records) = fetch_all(&mut client, TOPIC).await;
+    assert_eq!(hw, 2 + 3 + 2 + 1);
+    assert_eq!(
+        records.len(),
+        before.len() + big1.len() + big2.len() + small.len(),
+        "every batch stored whole"
+    );
+    assert_eq!(&records[..before.len()], &before[..]);
+    broker.stop().await;
+}
+
 #[tokio::test]
 async fn per_ip_connection_limit_refuses_extra_connections() {
     let broker = TestBroker::start_with(|c| c.max_connections_per_ip = 2).await;

@@ -13,8 +13,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::BytesMut;
-use fjord_protocol::frame::decode_frame;
+use bytes::{BufMut, BytesMut};
+use fjord_protocol::frame::{decode_frame, large_frame_missing_bytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -69,8 +69,13 @@ pub async fn serve_connection(
         if buf.capacity() - buf.len() < 4096 {
             buf.reserve(READ_BUFFER_BYTES_INITIAL);
         }
+        // A large frame is read up to its end and no further, so the next frame starts in a
+        // buffer of its own instead of being moved out of this one.
+        let read_max =
+            large_frame_missing_bytes(&buf, READ_BUFFER_BYTES_INITIAL).unwrap_or(usize::MAX);
+        let mut limited = (&mut buf).limit(read_max);
         tokio::select! {
-            read = tokio::time::timeout(idle, reader.read_buf(&mut buf)) => match read {
+            read = tokio::time::timeout(idle, reader.read_buf(&mut limited)) => match read {
                 Ok(Ok(0)) => break,
                 Ok(Ok(read)) => ctx.metrics.add_received_bytes(read),
                 Ok(Err(error)) => {
