@@ -26,16 +26,8 @@ pub trait DiskFile: Send + Sync + Debug {
     fn write_all_at(&self, buf: &[u8], position: u64) -> io::Result<()>;
     /// Makes written data durable (`fdatasync`).
     fn sync_data(&self) -> io::Result<()>;
-    /// Truncates or extends the file. On Linux a `set_len` to the current length still frees
-    /// blocks reserved past the end by [`Self::reserve`] (ext4/XFS truncate past `i_size`).
+    /// Truncates or extends the file.
     fn set_len(&self, len: u64) -> io::Result<()>;
-    /// Reserves disk blocks for `[position, position + len)` without changing the file's
-    /// length (`fallocate(FALLOC_FL_KEEP_SIZE)`), so later writes there skip the file
-    /// system's delayed-allocation bookkeeping. A hint: `Unsupported` where the file system
-    /// cannot do it; the default does nothing.
-    fn reserve(&self, _position: u64, _len: u64) -> io::Result<()> {
-        Ok(())
-    }
     /// The current file length.
     fn len(&self) -> io::Result<u64>;
     /// Whether the file is empty.
@@ -110,19 +102,6 @@ impl DiskFile for RealFile {
     }
     fn len(&self) -> io::Result<u64> {
         Ok(self.file.metadata()?.len())
-    }
-    fn reserve(&self, position: u64, len: u64) -> io::Result<()> {
-        use nix::fcntl::{FallocateFlags, fallocate};
-        let (Ok(offset), Ok(len)) = (i64::try_from(position), i64::try_from(len)) else {
-            return Err(io::Error::from(io::ErrorKind::InvalidInput));
-        };
-        fallocate(
-            &*self.file,
-            FallocateFlags::FALLOC_FL_KEEP_SIZE,
-            offset,
-            len,
-        )
-        .map_err(io::Error::from)
     }
     fn std_file(&self) -> &Arc<File> {
         &self.file

@@ -30,12 +30,6 @@ pub fn segment_file_path(dir: &Path, base_offset: i64, suffix: &str) -> PathBuf 
     dir.join(format!("{base_offset:020}.{suffix}"))
 }
 
-/// A segment starts reserving disk blocks ahead of its end once it holds this many bytes, so
-/// partitions that see a trickle reserve nothing.
-const RESERVE_FROM_BYTES: u64 = 1 << 20;
-/// At most this much is reserved past a segment's end (and never more than it holds).
-const RESERVE_AHEAD_MAX_BYTES: u64 = 64 << 20;
-
 /// The header fields of one batch in a segment file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BatchMeta {
@@ -83,13 +77,6 @@ pub(crate) struct LogSegment {
     created_ms: i64,
     next_offset: i64,
     index_interval_bytes: u64,
-    segment_bytes: u64,
-    /// Blocks are reserved up to here ([`DiskFile::reserve`]); `u64::MAX` once reserving
-    /// failed, which stops it for this segment.
-    reserved_to: u64,
-    /// Whether blocks may be reserved past the end (by this process or one that was killed),
-    /// which [`Self::seal`] then frees.
-    may_hold_reserved_tail: bool,
 }
 
 impl LogSegment {
@@ -134,9 +121,6 @@ impl LogSegment {
             created_ms: now_ms,
             next_offset: base_offset,
             index_interval_bytes: config.index_interval_bytes,
-            segment_bytes: config.segment_bytes_effective(),
-            reserved_to: size,
-            may_hold_reserved_tail: size > 0,
         })
     }
 
@@ -262,7 +246,6 @@ impl LogSegment {
                 last.last_offset, self.base_offset
             )));
         }
-        self.reserve_ahead(start + bytes.len() as u64);
         let written = match heads {
             None => self.log.write_all_at(bytes, start),
             Some(heads) if heads.len() == batches.len() => {
@@ -297,30 +280,6 @@ impl LogSegment {
             self.next_offset = last.last_offset + 1;
         }
         Ok(())
-    }
-
-    /// Reserves disk blocks past `end` once a write crosses the reserved range: as much again
-    /// as the segment holds, at most [`RESERVE_AHEAD_MAX_BYTES`] and never past `segment.bytes`.
-    /// Writing into reserved blocks skips ext4/XFS delayed-allocation reservations and extent
-    /// lookups per page: half the system time of a bare 1 MiB `pwrite` loop on ext4, and the
-    /// broker's system time per 100 B record produced by librdkafka -10 % (issue 7). The file
-    /// length does not change (unlike Kafka's sparse `log.preallocate`). Failure (no
-    /// `fallocate`, a full disk) only stops the reserving: the write itself reports a full disk.
-    fn reserve_ahead(&mut self, end: u64) {
-        if end <= self.reserved_to || end < RESERVE_FROM_BYTES {
-            return;
-        }
-        let from = self.reserved_to.max(self.size);
-        let to = (end + end.min(RESERVE_AHEAD_MAX_BYTES)).min(self.segment_bytes.max(end));
-        self.may_hold_reserved_tail = true;
-        match self.log.reserve(from, to - from) {
-            Ok(()) => self.reserved_to = to,
-            Err(error) => {
-                tracing::debug!(segment = %self.log_path.display(), %error,
-                    "cannot reserve blocks ahead of the segment end; writing without");
-                self.reserved_to = u64::MAX;
-            }
-        }
     }
 
     /// Updates max timestamp and the sparse indexes for the batch at `position` (Kafka
@@ -421,10 +380,8 @@ impl LogSegment {
                 "truncating invalid or incomplete tail of log segment"
             );
             self.log.set_len(position).map_err(|e| self.io(e))?;
-            self.may_hold_reserved_tail = false;
         }
         self.size = position;
-        self.reserved_to = position;
         self.time_index.maybe_append(
             self.max_timestamp_so_far,
             self.offset_of_max_timestamp_so_far,
@@ -514,8 +471,6 @@ impl LogSegment {
         self.time_index.file.resize(max_index_bytes)?;
         self.log.set_len(meta.position).map_err(|e| self.io(e))?;
         self.size = meta.position;
-        self.reserved_to = meta.position;
-        self.may_hold_reserved_tail = false;
         self.next_offset = if meta.position == 0 {
             self.base_offset
         } else {
@@ -566,8 +521,7 @@ impl LogSegment {
     }
 
     /// Seals the segment: final time index entry, indexes trimmed to their entries, `.log`
-    /// trimmed to its valid bytes and blocks reserved past them freed (Kafka
-    /// `onBecomeInactiveSegment` / `close`).
+    /// trimmed to its valid bytes (Kafka `onBecomeInactiveSegment` / `close`).
     pub(crate) fn seal(&mut self) -> Result<()> {
         if self.max_timestamp_so_far >= 0 {
             self.time_index.maybe_append(
@@ -579,10 +533,8 @@ impl LogSegment {
         self.offset_index.file.trim_to_valid_size()?;
         self.time_index.file.trim_to_valid_size()?;
         let len = self.log.len().map_err(|e| self.io(e))?;
-        if len != self.size || self.may_hold_reserved_tail {
+        if len != self.size {
             self.log.set_len(self.size).map_err(|e| self.io(e))?;
-            self.may_hold_reserved_tail = false;
-            self.reserved_to = self.size;
         }
         Ok(())
     }
