@@ -204,8 +204,8 @@ METHOD = """
   (`-X linger.ms=5`, because the tool's own default is 1000 ms); `fjord perf producer|consumer`
   rows are the Kafka perf-test tools over rdkafka. Redis: `redis-benchmark` with 100 commands per
   pipeline (XADD), XREADGROUP … COUNT 1000 NOACK for consumption, redis-py for latency.
-- Every produce step starts after a `sync` (no dirty pages), so one step's writeback does not
-  throttle the next step's writes through the kernel's dirty-page limits.
+- Every produce and latency step starts after a `sync` (no dirty pages), so one step's
+  writeback does not throttle the next step's writes through the kernel's dirty-page limits.
 - Broker CPU: utime+stime of the server process from `/proc/<pid>/stat` before/after the step;
   machine CPU busy: the non-idle share of both cores from `/proc/stat` over the client's run;
   RSS is `VmRSS` from `/proc/<pid>/status` (page cache excluded).

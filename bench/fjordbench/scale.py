@@ -24,6 +24,7 @@ def e2e_kafka(res: Results, system: str, server, cfg) -> None:
     its spinning thread delays everyone else's wake-ups by a scheduler tick (~4 ms) now and
     then, which shows in its tail."""
     for rate in cfg.e2e_rates:
+        loadgen.settle_disk()  # the produce steps' writeback must not land in this one
         s = loadgen.fjord_perf_e2e(server.bootstrap, f"e2e-{rate}", int(rate * cfg.e2e_seconds),
                                    100, rate)
         _e2e_rows(res, system, s)
@@ -33,6 +34,7 @@ def e2e_kafka(res: Results, system: str, server, cfg) -> None:
     ]
     for variant, topic, rate, props in variants:
         count = int(10_000 * cfg.e2e_seconds) if rate else cfg.e2e_closed_count
+        loadgen.settle_disk()
         try:
             s = loadgen.fjord_perf_e2e(server.bootstrap, topic, count, 100, rate, props)
         except RuntimeError as e:
@@ -43,6 +45,7 @@ def e2e_kafka(res: Results, system: str, server, cfg) -> None:
             s["rate"] = "one at a time"
         _e2e_rows(res, system, s, variant)
     loadgen.create_topic(server.bootstrap, "e2e-rdkperf", 1)
+    loadgen.settle_disk()
     with tempfile.TemporaryDirectory() as tmp:
         summary = loadgen.rdkperf_e2e(server.bootstrap, "e2e-rdkperf", 10_000, cfg.e2e_seconds,
                                       100, Path(tmp) / "lat.txt")
@@ -57,6 +60,7 @@ def e2e_redis(res: Results, server, cfg) -> None:
         if rate > cfg.redis_e2e_max_rate:
             res.notice(f"redis e2e at {rate}/s skipped: the Python client cannot pace it")
             continue
+        loadgen.settle_disk()
         lat = redis_clients.e2e(server.port, f"e2e-{rate}", rate, cfg.e2e_seconds, 100)
         loadgen.record_command("redis e2e", ["python3", "-m", "fjordbench.redis_clients",
                                              f"# XADD at {rate}/s, XREAD BLOCK"])
