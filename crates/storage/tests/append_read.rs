@@ -148,3 +148,58 @@ fn log_append_time_overwrites_max_timestamp_and_keeps_crc_valid() {
         TimestampType::LogAppendTime
     );
 }
+
+/// The headers of recent batches are served from memory (segment.rs `recent`). After a
+/// truncation into them, new batches of the same byte size but fewer records land at the
+/// very positions of the removed ones: every read must return the batches now on disk, not
+/// the removed headers' offsets.
+#[test]
+fn reads_after_truncating_into_recent_batches_and_appending_return_the_batches_on_disk() {
+    let two = batch(2, 10, 1_000);
+    let one = (1..400)
+        .map(|v| batch(1, v, 1_000))
+        .find(|b| b.len() == two.len())
+        .expect("a one-record batch as long as the two-record one");
+    let (_tmp, dir) = partition_dir();
+    let config = fjord_storage::LogConfig {
+        index_interval_bytes: 1 << 20, // no index entry: every header is a recent one
+        ..small_config()
+    };
+    let mut log = open_real(&dir, config.clone());
+    let mut expected = Vec::new();
+    for _ in 0..10 {
+        let info = log.append_as_leader(&two, 0, 2_000).unwrap();
+        expected.push((info.first_offset, info.last_offset));
+    }
+    let check = |log: &fjord_storage::Log, expected: &[(i64, i64)]| {
+        for &(base, last) in expected {
+            for offset in base..=last {
+                let data = log.read(offset, 1 << 20, None, false).unwrap();
+                let from = expected.iter().position(|b| b.1 >= offset).unwrap();
+                assert_eq!(
+                    batch_offsets(&fetch_bytes(&data)),
+                    expected[from..],
+                    "read at {offset}"
+                );
+            }
+        }
+    };
+    check(&log, &expected);
+    // Offset 11 is the second record of batch 5: the whole batch goes, the log ends at 10.
+    log.truncate_to(11).unwrap();
+    assert_eq!(log.log_end_offset(), 10);
+    expected.truncate(5);
+    for _ in 0..5 {
+        let info = log.append_as_leader(&one, 0, 2_000).unwrap();
+        expected.push((info.first_offset, info.last_offset));
+    }
+    assert_eq!(
+        expected[5..],
+        [(10, 10), (11, 11), (12, 12), (13, 13), (14, 14)]
+    );
+    check(&log, &expected);
+    drop(log);
+    // Reopened (recovery re-reads every batch): same answers.
+    let log = open_real(&dir, config);
+    check(&log, &expected);
+}
