@@ -269,9 +269,7 @@ impl LogSegment {
                     let at = start + batch.position;
                     let body = batch.position as usize + HEADER_BYTES
                         ..(batch.position + batch.size) as usize;
-                    self.log.write_all_at(head, at)?;
-                    self.log
-                        .write_all_at(&bytes[body], at + HEADER_BYTES as u64)
+                    self.log.write_all_at_pair(head, &bytes[body], at)
                 })
             }
             Some(heads) => {

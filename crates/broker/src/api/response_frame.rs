@@ -35,10 +35,10 @@ pub struct FileSlice {
 }
 
 impl FileSlice {
-    /// A slice with a fresh random marker.
+    /// A slice with a fresh random marker (the thread's CSPRNG: no syscall per fetch).
     pub fn new(ranges: Vec<FileRange>) -> Self {
         Self {
-            marker: uuid::Uuid::new_v4().into_bytes(),
+            marker: rand::random(),
             ranges,
         }
     }
@@ -75,6 +75,12 @@ impl ResponseFrame {
         Self {
             chunks: vec![Chunk::Bytes(bytes)],
         }
+    }
+
+    /// A frame made of the given chunks (tests of the writers).
+    #[cfg(test)]
+    pub(crate) fn from_chunks(chunks: Vec<Chunk>) -> Self {
+        Self { chunks }
     }
 
     /// The chunks, in wire order.
