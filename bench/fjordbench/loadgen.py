@@ -300,6 +300,14 @@ FJ_E2E_US = re.compile(r"Percentiles \(us\): 50th = (\d+), 99th = (\d+), 99\.9th
                        r"max = (\d+)")
 
 
+def host_steal_ms() -> float:
+    """CPU time the hypervisor took from this VM so far, summed over its CPUs (`steal` in
+    /proc/stat): a latency step that saw some may owe its tail to the host, not the broker."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()
+    return int(fields[8]) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
 def fjord_perf_e2e(bootstrap: str, topic: str, count: int, size: int,
                    rate: int | None, props: dict | None = None) -> dict:
     """`fjord perf e2e-latency` (kafka-e2e-latency.sh): Kafka's closed loop when `rate` is
@@ -314,16 +322,19 @@ def fjord_perf_e2e(bootstrap: str, topic: str, count: int, size: int,
         argv.append(props_file.name)
     if rate is not None:
         argv += ["--throughput", str(rate)]
+    steal_before = host_steal_ms()
     try:
         out = run("fjord perf e2e-latency", argv, timeout=count / (rate or 500) * 4 + 120)
     finally:
         if props_file is not None:
             os.unlink(props_file.name)
+    steal = host_steal_ms() - steal_before
     m = FJ_E2E_US.findall(out)
     if not m:
         raise RuntimeError(f"fjord perf e2e-latency: no summary:\n{out[-1500:]}")
     p50, p99, p999, mx = (int(x) / 1000.0 for x in m[-1])
-    return {"rate": rate or 0, "n": count, "p50": p50, "p99": p99, "p99.9": p999, "max": mx}
+    return {"rate": rate or 0, "n": count, "p50": p50, "p99": p99, "p99.9": p999, "max": mx,
+            "steal_ms": steal}
 
 
 def create_topic(bootstrap: str, topic: str, partitions: int, timeout: float = 600) -> None:

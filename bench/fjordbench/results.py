@@ -14,10 +14,11 @@ class Row:
     higher_is_better: bool = True
     target: str = ""
     note: str = ""
+    comparable: bool = True  # False: a fact about the run (e.g. host steal), no ratio
 
     def ratio(self, peer: str) -> float | None:
         f, p = self.values.get("fjord"), self.values.get(peer)
-        if f is None or p is None or p == 0:
+        if not getattr(self, "comparable", True) or f is None or p is None or p == 0:
             return None
         return f / p
 
@@ -42,8 +43,9 @@ class Results:
         return r
 
     def put(self, scenario: str, metric: str, unit: str, system: str, value,
-            higher_is_better: bool = True, target: str = "") -> None:
+            higher_is_better: bool = True, target: str = "", comparable: bool = True) -> None:
         r = self.row(scenario, metric, unit, higher_is_better, target)
+        r.comparable = comparable
         r.values[system] = value
         if target:
             r.target = target

@@ -82,8 +82,12 @@ def _e2e_rows(res: Results, system: str, s: dict, variant: str = "") -> None:
     target = {"p99": "≤ 2 ms", "p99.9": "≤ 5 ms"} if wanted else {}
     for k in ("p50", "p99", "p99.9", "max"):
         res.put(scen, k, "ms", system, s[k], higher_is_better=False, target=target.get(k, ""))
+    if "steal_ms" in s:
+        res.put(scen, "host steal during the run (all vCPUs)", "ms", system, s["steal_ms"],
+                higher_is_better=False, comparable=False)
     print(f"  {system} e2e {rate}/s{variant}: p50 {s['p50']:.2f} p99 {s['p99']:.2f} "
-          f"p99.9 {s['p99.9']:.2f} max {s['max']:.2f} ms", flush=True)
+          f"p99.9 {s['p99.9']:.2f} max {s['max']:.2f} ms, host steal "
+          f"{s.get('steal_ms', float('nan')):.0f} ms", flush=True)
 
 
 def connections(res: Results, system: str, server, port: int, protocol: str, cfg) -> None:
