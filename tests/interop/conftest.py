@@ -35,6 +35,24 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"broker did not listen on 127.0.0.1:{port} within {timeout}s")
 
 
+def kafka_python_consumer(topics: list[str], **config):
+    """A kafka-python `KafkaConsumer` subscribed to `topics` only after its bootstrap finished.
+
+    kafka-python 3.0.12 races when the topics are given to its constructor: the IO thread's
+    bootstrap Metadata request (topics=[]) can still be in flight when the constructor
+    subscribes, and that response then clears the pending metadata update, so the consumer
+    asks for the topic's partitions only after metadata.max.age.ms (5 min) and consumes
+    nothing (1 consumer in ~45 here; any broker, the client log shows the request order).
+    `topics()` waits for a metadata response; the subscription's update comes after it."""
+    from kafka import KafkaConsumer
+    consumer = KafkaConsumer(**config)
+    known = consumer.topics()
+    missing = [t for t in topics if t not in known]
+    assert not missing, f"topics not in the cluster's metadata: {missing}"
+    consumer.subscribe(topics)
+    return consumer
+
+
 class FjordBroker:
     """One fjord process in KRaft combined mode on loopback."""
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
-from kafka import KafkaConsumer
+from conftest import kafka_python_consumer
 
 KAFKAJS = Path(__file__).resolve().parent / "kafkajs"
 
@@ -93,9 +93,9 @@ def test_kafkajs_group_beside_kafka_python_and_confluent_groups(broker, topic_na
     results: dict[str, list[int]] = {}
 
     def kafka_python_group():
-        c = KafkaConsumer(py_topic, bootstrap_servers=broker.bootstrap, group_id=f"py-{topic_name}",
-                          auto_offset_reset="earliest", enable_auto_commit=False,
-                          consumer_timeout_ms=20000)
+        c = kafka_python_consumer([py_topic], bootstrap_servers=broker.bootstrap,
+                                  group_id=f"py-{topic_name}", auto_offset_reset="earliest",
+                                  enable_auto_commit=False, consumer_timeout_ms=20000)
         got = []
         for m in c:
             got.append(int(m.value))

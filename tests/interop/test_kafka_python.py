@@ -9,6 +9,8 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from conftest import kafka_python_consumer
+
 
 @pytest.mark.parametrize("codec", [None, "gzip", "snappy", "lz4", "zstd"])
 def test_produce_consume_roundtrip(broker, topic_name, codec):
@@ -39,9 +41,9 @@ def test_old_protocol_versions(broker, topic_name, api_version):
     for i in range(20):
         prod.send(topic_name, value=f"old-{i}".encode()).get(timeout=20)
     prod.close()
-    cons = KafkaConsumer(topic_name, bootstrap_servers=broker.bootstrap, api_version=api_version,
-                         auto_offset_reset="earliest", consumer_timeout_ms=5000,
-                         group_id=None)
+    cons = kafka_python_consumer([topic_name], bootstrap_servers=broker.bootstrap,
+                                 api_version=api_version, auto_offset_reset="earliest",
+                                 consumer_timeout_ms=5000, group_id=None)
     got = [m.value for m in cons]
     cons.close()
     assert got == [f"old-{i}".encode() for i in range(20)]
@@ -59,9 +61,10 @@ def test_consumer_group_shares_partitions_and_commits(broker, topic_name):
     prod.flush(20)
     prod.close()
     group = f"g-{topic_name}"
-    consumers = [KafkaConsumer(topic_name, bootstrap_servers=broker.bootstrap, group_id=group,
-                               auto_offset_reset="earliest", enable_auto_commit=False,
-                               consumer_timeout_ms=15000) for _ in range(2)]
+    consumers = [kafka_python_consumer([topic_name], bootstrap_servers=broker.bootstrap,
+                                       group_id=group, auto_offset_reset="earliest",
+                                       enable_auto_commit=False, consumer_timeout_ms=15000)
+                 for _ in range(2)]
     seen = [[] for _ in consumers]
 
     def run(index):
