@@ -365,7 +365,8 @@ async fn pipelined_requests_are_answered_in_order_and_acks_0_gets_no_reply() {
     broker.stop().await;
 }
 
-/// Frames that arrive in one write, large and small interleaved, are each decoded whole and
+/// Large produce frames are read up to their end and no further (net::connection); frames
+/// that arrive in one write, large and small interleaved, are still each decoded whole and
 /// answered in order (Kafka protocol guide: responses in request order per connection).
 #[tokio::test]
 async fn pipelined_large_and_small_frames_in_one_write_are_each_handled_whole() {

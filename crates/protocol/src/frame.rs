@@ -58,6 +58,23 @@ pub fn decode_frame(
     Ok(Some(buf.split_to(size).freeze()))
 }
 
+/// The bytes still missing from the frame whose size prefix starts `buf`, when its body is at
+/// least `large` bytes and not all here; `None` otherwise (no prefix yet, a small frame, or a
+/// complete one). A reader that reads no further than this keeps the next frame's first bytes
+/// out of a large frame's buffer, so they are never moved when the next frame's buffer is
+/// reserved: with pipelined ~1 MB produce requests that move was a memmove of up to one read
+/// per request (2-4 % of the broker's produce CPU with librdkafka).
+pub fn large_frame_missing_bytes(buf: &[u8], large: usize) -> Option<usize> {
+    let prefix: [u8; SIZE_PREFIX_BYTES] = buf.get(..SIZE_PREFIX_BYTES)?.try_into().ok()?;
+    let size = usize::try_from(i32::from_be_bytes(prefix)).ok()?;
+    if size < large {
+        return None;
+    }
+    (SIZE_PREFIX_BYTES + size)
+        .checked_sub(buf.len())
+        .filter(|missing| *missing > 0)
+}
+
 /// Reads and checks the size prefix without consuming anything.
 pub fn peek_frame_size(buf: &[u8], frame_bytes_max: usize) -> Result<Option<usize>, FrameError> {
     if buf.len() < SIZE_PREFIX_BYTES {
@@ -80,6 +97,25 @@ pub fn peek_frame_size(buf: &[u8], frame_bytes_max: usize) -> Result<Option<usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_frame_missing_bytes_counts_to_the_end_of_large_frames_only() {
+        let mut buf = BytesMut::from(&[0u8, 0][..]);
+        assert_eq!(large_frame_missing_bytes(&buf, 100), None, "no prefix yet");
+        buf.extend_from_slice(&[0, 200]);
+        assert_eq!(large_frame_missing_bytes(&buf, 100), Some(200));
+        assert_eq!(
+            large_frame_missing_bytes(&buf, 201),
+            None,
+            "small frame: read freely"
+        );
+        buf.extend_from_slice(&[7; 150]);
+        assert_eq!(large_frame_missing_bytes(&buf, 100), Some(50));
+        buf.extend_from_slice(&[7; 50]);
+        assert_eq!(large_frame_missing_bytes(&buf, 100), None, "complete");
+        let negative = (-5i32).to_be_bytes();
+        assert_eq!(large_frame_missing_bytes(&negative, 1), None);
+    }
 
     #[test]
     fn partial_prefix_and_body_wait_for_more_bytes() {
