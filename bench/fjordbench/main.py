@@ -112,7 +112,7 @@ def step(res: Results, name: str, fn, *args) -> None:
         fn(*args)
     except Exception as e:  # noqa: BLE001 - every failure is reported in the document
         traceback.print_exc()
-        res.notice(f"{name} failed: {type(e).__name__}: {str(e).splitlines()[0][:300]}")
+        res.notice(f"{name} failed: {type(e).__name__}: {(str(e).splitlines() or [repr(e)])[0][:300]}")
     print(f"   ({time.monotonic() - t0:.1f}s)", flush=True)
 
 

@@ -39,7 +39,7 @@ def e2e_kafka(res: Results, system: str, server, cfg) -> None:
             s = loadgen.fjord_perf_e2e(server.bootstrap, topic, count, 100, rate, props)
         except RuntimeError as e:
             res.notice(f"fjord perf e2e-latency{variant} on {system}: "
-                       f"{str(e).splitlines()[0][:200]}")
+                       f"{(str(e).splitlines() or [repr(e)])[0][:200]}")
             continue
         if rate is None:
             s["rate"] = "one at a time"
@@ -85,9 +85,9 @@ def _e2e_rows(res: Results, system: str, s: dict, variant: str = "") -> None:
     if "steal_ms" in s:
         res.put(scen, "host steal during the run (all vCPUs)", "ms", system, s["steal_ms"],
                 higher_is_better=False, comparable=False)
+    steal = f", host steal {s['steal_ms']:.0f} ms" if "steal_ms" in s else ""
     print(f"  {system} e2e {rate}/s{variant}: p50 {s['p50']:.2f} p99 {s['p99']:.2f} "
-          f"p99.9 {s['p99.9']:.2f} max {s['max']:.2f} ms, host steal "
-          f"{s.get('steal_ms', float('nan')):.0f} ms", flush=True)
+          f"p99.9 {s['p99.9']:.2f} max {s['max']:.2f} ms{steal}", flush=True)
 
 
 def connections(res: Results, system: str, server, port: int, protocol: str, cfg) -> None:
