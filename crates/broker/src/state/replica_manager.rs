@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use fjord_common::TopicPartition;
@@ -122,7 +122,12 @@ pub struct LogDirDescription {
 pub struct ReplicaManager {
     server: Arc<fjord_config::ServerConfig>,
     metadata: MetadataStore,
-    logs: Mutex<Option<LogManager>>,
+    /// Read-locked by Produce/Fetch to find a log and by the background tasks (checkpoints,
+    /// retention, cleaner, flush), which do their file I/O under per-log locks only; write-locked
+    /// to create or delete logs and at shutdown. With a `Mutex` here every Produce and Fetch,
+    /// to any partition, waited for a whole log cleaner pass, retention's segment deletions
+    /// and the checkpoint task's fsyncs.
+    logs: RwLock<Option<LogManager>>,
     waiters: AppendWaiters,
     startup: StartupStats,
     /// Per topic name; replaced as a whole by every `sync_logs`.
@@ -177,7 +182,7 @@ impl ReplicaManager {
         let replicas = Self {
             server,
             metadata,
-            logs: Mutex::new(Some(manager)),
+            logs: RwLock::new(Some(manager)),
             waiters: AppendWaiters::default(),
             startup,
             produce_settings: RwLock::new(HashMap::new()),
@@ -187,9 +192,15 @@ impl ReplicaManager {
         Ok(replicas)
     }
 
-    fn manager(&self) -> MutexGuard<'_, Option<LogManager>> {
+    fn manager(&self) -> RwLockReadGuard<'_, Option<LogManager>> {
         self.logs
-            .lock()
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn manager_mut(&self) -> RwLockWriteGuard<'_, Option<LogManager>> {
+        self.logs
+            .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -227,7 +238,7 @@ impl ReplicaManager {
     /// names another topic id than the image (Kafka `LogManager` stray-log detection, KIP-516).
     fn remove_stray_logs(&self) -> Result<(), StateError> {
         let image = self.image();
-        let mut guard = self.manager();
+        let mut guard = self.manager_mut();
         let manager = guard.as_mut().ok_or(StateError::ShutDown)?;
         for (tp, _) in manager.all_logs() {
             let topic = image.topic(&tp.topic);
@@ -250,7 +261,7 @@ impl ReplicaManager {
     /// skipped; the others are still created, and the first such error is returned.
     pub fn sync_logs(&self, now_ms: i64) -> Result<(), StateError> {
         let image = self.image();
-        let mut guard = self.manager();
+        let mut guard = self.manager_mut();
         let manager = guard.as_mut().ok_or(StateError::ShutDown)?;
         for (tp, _) in manager.all_logs() {
             let known = image
@@ -376,13 +387,14 @@ impl ReplicaManager {
         Ok(info)
     }
 
-    /// Runs `f` over the log manager, or fails when it is shut down.
+    /// Runs `f` over the log manager (read-locked: Produce and Fetch go on meanwhile), or
+    /// fails when it is shut down.
     fn with_manager<T>(
         &self,
-        f: impl FnOnce(&mut LogManager) -> Result<T, StorageError>,
+        f: impl FnOnce(&LogManager) -> Result<T, StorageError>,
     ) -> Result<T, StateError> {
-        let mut guard = self.manager();
-        let manager = guard.as_mut().ok_or(StateError::ShutDown)?;
+        let guard = self.manager();
+        let manager = guard.as_ref().ok_or(StateError::ShutDown)?;
         Ok(f(manager)?)
     }
 
@@ -441,7 +453,7 @@ impl ReplicaManager {
     /// checkpoints and `.kafka_cleanshutdown`, release the directory locks. Later calls fail
     /// with [`StateError::ShutDown`].
     pub fn shutdown(&self) -> Result<(), StateError> {
-        let mut guard = self.manager();
+        let mut guard = self.manager_mut();
         let mut manager = guard.take().ok_or(StateError::ShutDown)?;
         manager.shutdown()?;
         Ok(())
@@ -451,6 +463,6 @@ impl ReplicaManager {
     /// if the process had been killed (the page cache keeps what was written). The next start
     /// recovers. For crash tests and for a failed start-up.
     pub fn abandon(&self) {
-        drop(self.manager().take());
+        drop(self.manager_mut().take());
     }
 }
