@@ -86,8 +86,9 @@ pub(crate) struct LogSegment {
     recent: Vec<BatchMeta>,
 }
 
-/// Most batch headers a segment keeps in memory (48 bytes each): enough for every batch since
-/// the last index entry at the default `index.interval.bytes` (4096) down to ~32-byte records.
+/// Most batch headers a segment keeps in memory (48 bytes each): every batch since the last
+/// index entry at the default `index.interval.bytes` (4096), as a batch takes at least ~70
+/// bytes (61-byte header and one record). Beyond it headers are read from the file.
 const RECENT_BATCHES_MAX: usize = 128;
 
 impl LogSegment {
