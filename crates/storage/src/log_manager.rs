@@ -317,8 +317,21 @@ impl LogManager {
 
     /// Removes the log of `tp`: its directory is renamed to `<tp>.<id>-delete` and removed.
     pub fn delete_log(&mut self, tp: &TopicPartition) -> Result<bool> {
+        match self.detach_log(tp)? {
+            Some(renamed) => self.remove_deleted_dir(&renamed).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    /// Takes the log of `tp` out of the manager and renames its directory to
+    /// `<tp>.<id>-delete` (the rename synced): from then on, restarts included, it is no
+    /// partition's log, and start-up removes what is left of it. Returns the renamed directory
+    /// for [`Self::remove_deleted_dir`], which a caller can run without excluding other users
+    /// of the manager (removing a large log's files takes a while; Kafka deletes them on a
+    /// scheduler thread too, `LogManager.asyncDelete`).
+    pub fn detach_log(&mut self, tp: &TopicPartition) -> Result<Option<PathBuf>> {
         let Some((index, log)) = self.logs.remove(tp) else {
-            return Ok(false);
+            return Ok(None);
         };
         self.dirs[index].log_count = self.dirs[index].log_count.saturating_sub(1);
         let dir_path = self.dirs[index].path.clone();
@@ -336,14 +349,31 @@ impl LogManager {
             .disk
             .rename(&dir, &renamed)
             .and_then(|()| self.disk.sync_dir(&parent))
-            .and_then(|()| self.disk.remove_dir_all(&renamed))
             .map_err(|e| StorageError::io(&dir, e));
         if let Err(err) = &result
             && err.is_dir_failure()
         {
             self.dirs[index].health.mark_offline();
         }
-        result.map(|()| true)
+        result.map(|()| Some(renamed))
+    }
+
+    /// Removes a directory [`Self::detach_log`] renamed; a failing log directory goes offline.
+    pub fn remove_deleted_dir(&self, renamed: &Path) -> Result<()> {
+        let result = self
+            .disk
+            .remove_dir_all(renamed)
+            .map_err(|e| StorageError::io(renamed, e));
+        if let Err(err) = &result
+            && err.is_dir_failure()
+            && let Some(dir) = self
+                .dirs
+                .iter()
+                .find(|d| renamed.parent() == Some(d.path.as_path()))
+        {
+            dir.health.mark_offline();
+        }
+        result
     }
 
     /// Every loaded log, sorted by topic-partition.

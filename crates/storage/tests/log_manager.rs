@@ -154,3 +154,61 @@ fn delete_log_removes_the_partition_directory() {
         "{left:?}"
     );
 }
+
+/// Deletion in two steps (the broker removes the files after releasing its write lock): once
+/// detached, the partition has no log and a new one can be created under the same name while
+/// the renamed `-delete` directory is still there; removing it, or a restart, clears it.
+#[test]
+fn a_detached_log_is_renamed_at_once_and_its_files_removed_later_or_at_start_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let names = |tmp: &tempfile::TempDir| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(tmp.path().join("d1"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("gone-3"))
+            .collect();
+        names.sort();
+        names
+    };
+    let open = |tmp: &tempfile::TempDir| {
+        LogManager::open(&dirs(tmp)[..1], LogConfig::default(), Arc::new(RealDisk), 0).unwrap()
+    };
+    let tp = TopicPartition::new("gone", 3);
+    let mut manager = open(&tmp);
+    manager
+        .get_or_create_log(&tp, Some([9; 16]), LogConfig::default(), 0)
+        .unwrap();
+    let first = manager
+        .detach_log(&tp)
+        .unwrap()
+        .expect("a log was detached");
+    assert!(manager.get_log(&tp).is_none());
+    assert!(
+        first
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .ends_with("-delete")
+    );
+    assert_eq!(names(&tmp), [first.file_name().unwrap().to_string_lossy()]);
+    // Re-created while the old files are still there: a fresh, empty log.
+    let log = manager
+        .get_or_create_log(&tp, Some([7; 16]), LogConfig::default(), 0)
+        .unwrap();
+    assert_eq!(log.lock().unwrap().log_end_offset(), 0);
+    assert_eq!(names(&tmp).len(), 2, "{:?}", names(&tmp));
+    manager.remove_deleted_dir(&first).unwrap();
+    assert_eq!(names(&tmp), ["gone-3"]);
+    // A second detach whose files are never removed: start-up removes them.
+    let second = manager
+        .detach_log(&tp)
+        .unwrap()
+        .expect("a log was detached");
+    assert!(second.exists());
+    manager.shutdown().unwrap();
+    drop(manager);
+    let manager = open(&tmp);
+    assert!(!second.exists(), "start-up left {}", second.display());
+    assert!(names(&tmp).is_empty(), "{:?}", names(&tmp));
+    assert!(manager.get_log(&tp).is_none());
+}

@@ -260,6 +260,30 @@ impl ReplicaManager {
     /// topic's effective `LogConfig`. A partition whose log cannot be created is logged and
     /// skipped; the others are still created, and the first such error is returned.
     pub fn sync_logs(&self, now_ms: i64) -> Result<(), StateError> {
+        let mut deleted = Vec::new();
+        let result = self.sync_logs_locked(now_ms, &mut deleted);
+        // The deleted logs' files go after the write lock is released: Produce and Fetch to
+        // other partitions go on while a large log is removed.
+        if !deleted.is_empty() {
+            let guard = self.manager();
+            if let Some(manager) = guard.as_ref() {
+                for dir in &deleted {
+                    if let Err(error) = manager.remove_deleted_dir(dir) {
+                        tracing::warn!(dir = %dir.display(), %error, "cannot remove a deleted log's directory; start-up retries");
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    /// [`Self::sync_logs`] under the write lock; the directories of deleted logs, renamed to
+    /// `-delete`, are added to `deleted` for removal after it.
+    fn sync_logs_locked(
+        &self,
+        now_ms: i64,
+        deleted: &mut Vec<std::path::PathBuf>,
+    ) -> Result<(), StateError> {
         let image = self.image();
         let mut guard = self.manager_mut();
         let manager = guard.as_mut().ok_or(StateError::ShutDown)?;
@@ -269,7 +293,7 @@ impl ReplicaManager {
                 .is_some_and(|t| t.partitions.contains_key(&tp.partition));
             if !known {
                 tracing::info!(partition = %tp, "deleting log of a deleted topic");
-                manager.delete_log(&tp)?;
+                deleted.extend(manager.detach_log(&tp)?);
             }
         }
         let mut produce_settings = HashMap::new();
