@@ -295,12 +295,7 @@ impl LogManager {
             // At 10,000 partitions this was 10,000 serial directory fsyncs.
             Ok(log)
         });
-        if let Err(err) = &result
-            && err.is_dir_failure()
-        {
-            dir.health.mark_offline();
-        }
-        let log = Arc::new(Mutex::new(result?));
+        let log = Arc::new(Mutex::new(dir.health.guard(result)?));
         self.logs.insert(tp.clone(), (index, log.clone()));
         self.dirs[index].log_count += 1;
         Ok(log)
@@ -350,12 +345,8 @@ impl LogManager {
             .rename(&dir, &renamed)
             .and_then(|()| self.disk.sync_dir(&parent))
             .map_err(|e| StorageError::io(&dir, e));
-        if let Err(err) = &result
-            && err.is_dir_failure()
-        {
-            self.dirs[index].health.mark_offline();
-        }
-        result.map(|()| Some(renamed))
+        self.dirs[index].health.guard(result)?;
+        Ok(Some(renamed))
     }
 
     /// Removes a directory [`Self::detach_log`] renamed; a failing log directory goes offline.
@@ -364,16 +355,14 @@ impl LogManager {
             .disk
             .remove_dir_all(renamed)
             .map_err(|e| StorageError::io(renamed, e));
-        if let Err(err) = &result
-            && err.is_dir_failure()
-            && let Some(dir) = self
-                .dirs
-                .iter()
-                .find(|d| renamed.parent() == Some(d.path.as_path()))
+        match self
+            .dirs
+            .iter()
+            .find(|d| renamed.parent() == Some(d.path.as_path()))
         {
-            dir.health.mark_offline();
+            Some(dir) => dir.health.guard(result),
+            None => result,
         }
-        result
     }
 
     /// Every loaded log, sorted by topic-partition.
@@ -442,12 +431,7 @@ impl LogManager {
                     &replication,
                 )
             });
-            if let Err(err) = result {
-                if err.is_dir_failure() {
-                    dir.health.mark_offline();
-                }
-                return Err(err);
-            }
+            dir.health.guard(result)?;
         }
         Ok(())
     }

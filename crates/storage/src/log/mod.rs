@@ -67,6 +67,15 @@ impl LogDirHealth {
             tracing::error!(dir = %self.dir.display(), "log directory marked offline after an I/O error");
         }
     }
+    /// Passes `result` on, marking the directory offline first when it is an I/O failure.
+    pub fn guard<T>(&self, result: Result<T>) -> Result<T> {
+        if let Err(err) = &result
+            && err.is_dir_failure()
+        {
+            self.mark_offline();
+        }
+        result
+    }
 }
 
 /// How to open a log.
@@ -201,13 +210,13 @@ impl Log {
                 dir: dir_health.dir().to_path_buf(),
             });
         }
-        let result = Self::open_inner(dir, config, disk, opts, dir_health.clone());
-        if let Err(err) = &result
-            && err.is_dir_failure()
-        {
-            dir_health.mark_offline();
-        }
-        result
+        dir_health.guard(Self::open_inner(
+            dir,
+            config,
+            disk,
+            opts,
+            dir_health.clone(),
+        ))
     }
 
     fn open_inner(
@@ -415,12 +424,7 @@ impl Log {
 
     /// Marks the directory offline when `result` is an I/O failure.
     pub(crate) fn guard<T>(&self, result: Result<T>) -> Result<T> {
-        if let Err(err) = &result
-            && err.is_dir_failure()
-        {
-            self.dir_health.mark_offline();
-        }
-        result
+        self.dir_health.guard(result)
     }
 
     /// The partition directory.
