@@ -144,15 +144,8 @@ fn delete_log_removes_the_partition_directory() {
     assert_eq!(manager.topic_id(&tp).unwrap().map(|id| id.0), Some([9; 16]));
     assert!(manager.delete_log(&tp).unwrap());
     assert!(manager.get_log(&tp).is_none());
-    let left: Vec<_> = std::fs::read_dir(tmp.path().join("d1"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert!(
-        left.iter()
-            .all(|n| !n.to_string_lossy().starts_with("gone-3")),
-        "{left:?}"
-    );
+    let left = sorted_names(&tmp.path().join("d1"), |n| n.starts_with("gone-3"));
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// Deletion in two steps (the broker removes the files after releasing its write lock): once
@@ -161,15 +154,8 @@ fn delete_log_removes_the_partition_directory() {
 #[test]
 fn a_detached_log_is_renamed_at_once_and_its_files_removed_later_or_at_start_up() {
     let tmp = tempfile::tempdir().unwrap();
-    let names = |tmp: &tempfile::TempDir| -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(tmp.path().join("d1"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with("gone-3"))
-            .collect();
-        names.sort();
-        names
-    };
+    let names =
+        |tmp: &tempfile::TempDir| sorted_names(&tmp.path().join("d1"), |n| n.starts_with("gone-3"));
     let open = |tmp: &tempfile::TempDir| {
         LogManager::open(&dirs(tmp)[..1], LogConfig::default(), Arc::new(RealDisk), 0).unwrap()
     };

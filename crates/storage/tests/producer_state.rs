@@ -41,13 +41,7 @@ fn append(
 }
 
 fn snapshot_files(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".snapshot"))
-        .collect();
-    names.sort();
-    names
+    common::sorted_names(dir, |n| n.ends_with(".snapshot"))
 }
 
 #[test]

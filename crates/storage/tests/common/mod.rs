@@ -61,6 +61,17 @@ pub fn batch_with_timestamps(timestamps: &[i64], value_bytes: usize) -> Vec<u8> 
     out
 }
 
+/// The names of the entries of `dir` that `keep` accepts, sorted.
+pub fn sorted_names(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| keep(n))
+        .collect();
+    names.sort();
+    names
+}
+
 /// A temp dir plus a partition dir inside it.
 pub fn partition_dir() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
